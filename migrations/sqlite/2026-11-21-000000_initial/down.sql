@@ -1,0 +1,10 @@
+DROP TABLE tokens;
+DROP TABLE redirects;
+DROP TABLE audit_log;
+DROP TABLE settings;
+DROP TABLE revisions;
+DROP TABLE post_tags;
+DROP TABLE tags;
+DROP TABLE posts;
+DROP TABLE media;
+DROP TABLE users;

@@ -1,0 +1,170 @@
+//! The operator's subcommands: `migrate` and `user create|list|reset-password`. Errors
+//! come back as one sentence for `main` to print.
+
+use std::io::{BufRead, IsTerminal};
+
+use crate::config::{GlobalArgs, StorageConfig, UserCommand};
+use crate::db::{self, DbConnection, DbPool};
+use crate::domain::{Email, Role, password};
+use crate::error::AppError;
+use crate::routes::setup::MAX_NAME_CHARS;
+use crate::startup;
+use crate::store::users::{self, NewUser};
+
+pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    let (_, applied) = startup::open_database(&storage, 1)?;
+    if applied.is_empty() {
+        println!("The database is up to date.");
+    } else {
+        println!(
+            "Applied {} migration(s): {}",
+            applied.len(),
+            applied.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub fn user(global: &GlobalArgs, command: UserCommand) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin,
+        } => create_user(&storage, &email, &name, role, password_stdin),
+        UserCommand::List => list_users(&storage),
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => reset_password(&storage, &email, password_stdin),
+    }
+}
+
+fn create_user(
+    storage: &StorageConfig,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let email = Email::parse(email)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("--name must not be empty".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("--name has at most {MAX_NAME_CHARS} characters"));
+    }
+    let pool = open(storage)?;
+    let password_hash = new_password_hash(password_stdin)?;
+    let user = with_conn(&pool, |conn| {
+        db::write_transaction(conn, |conn| {
+            users::create(
+                conn,
+                &NewUser {
+                    email: &email,
+                    display_name: name,
+                    password_hash: Some(&password_hash),
+                    role,
+                },
+            )
+        })
+    })?;
+    println!(
+        "Created {} {} <{}>.",
+        user.role, user.display_name, user.email
+    );
+    Ok(())
+}
+
+fn list_users(storage: &StorageConfig) -> Result<(), String> {
+    let pool = open(storage)?;
+    let all = with_conn(&pool, |conn| Ok(users::list(conn)?))?;
+    if all.is_empty() {
+        println!(
+            "No users yet. Open the setup link that `folio serve` prints, or run `folio user create`."
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<5} {:<32} {:<24} {:<12} {:<9} LAST LOGIN (UTC)",
+        "ID", "EMAIL", "NAME", "ROLE", "STATUS"
+    );
+    for user in all {
+        let last_login = user.last_login_at.map_or_else(
+            || "never".to_owned(),
+            |at| at.format("%Y-%m-%d %H:%M").to_string(),
+        );
+        println!(
+            "{:<5} {:<32} {:<24} {:<12} {:<9} {}",
+            user.id, user.email, user.display_name, user.role, user.status, last_login
+        );
+    }
+    Ok(())
+}
+
+fn reset_password(
+    storage: &StorageConfig,
+    email: &str,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let email = Email::parse(email)?;
+    let pool = open(storage)?;
+    let user = with_conn(&pool, |conn| Ok(users::find_by_email(conn, &email)?))?
+        .ok_or_else(|| format!("there is no account with the email {email}"))?;
+    let password_hash = new_password_hash(password_stdin)?;
+    with_conn(&pool, |conn| {
+        Ok(users::set_password(conn, user.id, &password_hash)?)
+    })?;
+    println!(
+        "Changed the password of {}; their sessions have ended.",
+        user.email
+    );
+    Ok(())
+}
+
+fn open(storage: &StorageConfig) -> Result<DbPool, String> {
+    startup::open_database(storage, 1).map(|(pool, _)| pool)
+}
+
+fn with_conn<T>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    f(&mut conn).map_err(|e| match e {
+        AppError::Conflict(message) => message,
+        other => other.detailed(),
+    })
+}
+
+/// Reads and checks a new password (from stdin or two prompts) and hashes it.
+fn new_password_hash(from_stdin: bool) -> Result<String, String> {
+    let (password, confirmation) = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            return Err("no password on standard input".into());
+        }
+        (password.clone(), password)
+    } else if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        (first, second)
+    } else {
+        return Err(
+            "standard input is not a terminal, so the password can't be prompted for: pipe it and pass --password-stdin".into(),
+        );
+    };
+    password::validate_new(&password, &confirmation)?;
+    password::hash(&password).map_err(|e| format!("cannot hash the password: {e}"))
+}

@@ -1,0 +1,291 @@
+//! Every setting: a command-line flag with a `FOLIO_*` environment variable behind it,
+//! parsed by clap and validated once into the structs the rest of the program uses.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::DatabaseUrl;
+use crate::domain::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "folio",
+    version,
+    about = "Folio: a self-hosted CMS in one binary.",
+    long_about = "Folio: a self-hosted CMS in one binary.\n\nWith no subcommand, `folio` runs `folio serve`. Every option can also be set with the environment variable shown beside it."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand understands.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the SQLite database, uploaded media and the session key; created if missing.
+    #[arg(
+        long,
+        env = "FOLIO_DATA_DIR",
+        default_value = "folio-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database: `sqlite://PATH` or a file path for SQLite, `postgres://USER:PASS@HOST/DB` for
+    /// PostgreSQL. Default: `DATA_DIR/folio.db`.
+    #[arg(
+        long,
+        env = "FOLIO_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// Log format on standard error: `text` for people, `json` for log collectors.
+    #[arg(long, env = "FOLIO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Which log lines to keep, as a tracing filter (e.g. `info`, `debug`, `info,folio=debug`).
+    #[arg(long, env = "FOLIO_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Options of the web server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "FOLIO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Public URL of the site, used in links, feeds and the setup link (e.g.
+    /// `https://blog.example.org`). Default: `http://` + the bound address. An https URL
+    /// also marks the session cookie `Secure`.
+    #[arg(long, env = "FOLIO_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Number of HTTP worker threads. Default: one per CPU core.
+    #[arg(long, env = "FOLIO_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Maximum number of database connections in the pool.
+    #[arg(long, env = "FOLIO_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+
+    /// Key that encrypts and signs session cookies: at least 64 random bytes, base64-encoded
+    /// (`openssl rand -base64 64`). Every node of a cluster needs the same key. Default: a key
+    /// generated once into `DATA_DIR/session.key` (mode 0600).
+    #[arg(long, env = "FOLIO_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+
+    /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (the server also does this at start).
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is prompted for, or read from standard input.
+    Create {
+        /// Email address; also the login name.
+        #[arg(long)]
+        email: String,
+        /// Name shown on the site and in the admin.
+        #[arg(long)]
+        name: String,
+        /// contributor, author, editor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List every account.
+    List,
+    /// Set a new password for an account and end all of its sessions.
+    ResetPassword {
+        /// Email address of the account.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    raw.parse()
+}
+
+/// Where the data lives, shared by every subcommand.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+}
+
+impl StorageConfig {
+    pub fn from_args(global: &GlobalArgs) -> Result<Self, String> {
+        let database = match &global.database_url {
+            Some(raw) => DatabaseUrl::parse(raw).map_err(|e| format!("FOLIO_DATABASE_URL: {e}"))?,
+            None => DatabaseUrl::Sqlite(global.data_dir.join("folio.db")),
+        };
+        Ok(Self {
+            data_dir: global.data_dir.clone(),
+            database,
+        })
+    }
+}
+
+/// Validated settings of `folio serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub storage: StorageConfig,
+    pub bind: String,
+    pub base_url: Option<url::Url>,
+    pub workers: usize,
+    pub db_pool_size: u32,
+    pub session_key: Option<Vec<u8>>,
+    pub shutdown_timeout: Duration,
+}
+
+/// actix-web's cookie key needs at least this much key material.
+pub const SESSION_KEY_MIN_BYTES: usize = 64;
+
+impl ServeConfig {
+    pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Result<Self, String> {
+        let storage = StorageConfig::from_args(global)?;
+        if serve.bind.trim().is_empty() {
+            return Err("FOLIO_BIND: give an address such as 127.0.0.1:8080".into());
+        }
+        let base_url = serve
+            .base_url
+            .as_deref()
+            .map(parse_base_url)
+            .transpose()
+            .map_err(|e| format!("FOLIO_BASE_URL: {e}"))?;
+        let workers = match serve.workers {
+            Some(0) => return Err("FOLIO_WORKERS: must be at least 1".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        if serve.db_pool_size == 0 {
+            return Err("FOLIO_DB_POOL_SIZE: must be at least 1".into());
+        }
+        let session_key = serve
+            .session_key
+            .as_deref()
+            .map(parse_session_key)
+            .transpose()
+            .map_err(|e| format!("FOLIO_SESSION_KEY: {e}"))?;
+        Ok(Self {
+            storage,
+            bind: serve.bind.trim().to_owned(),
+            base_url,
+            workers,
+            db_pool_size: serve.db_pool_size,
+            session_key,
+            shutdown_timeout: Duration::from_secs(serve.shutdown_timeout),
+        })
+    }
+}
+
+/// An absolute http(s) URL without query or fragment; a trailing slash is dropped so
+/// paths can be appended.
+pub fn parse_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        format!("`{raw}` is not a URL ({e}); expected e.g. https://blog.example.org")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{raw}` must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{raw}` has no host name"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("`{raw}` must not have a query string or fragment"));
+    }
+    Ok(url)
+}
+
+pub fn parse_session_key(raw: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
+        .map_err(|_| {
+            "is not valid base64; generate one with `openssl rand -base64 64`".to_owned()
+        })?;
+    if bytes.len() < SESSION_KEY_MIN_BYTES {
+        return Err(format!(
+            "has {} bytes; at least {SESSION_KEY_MIN_BYTES} are needed (`openssl rand -base64 64`)",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn base_url_must_be_absolute_http() {
+        assert!(parse_base_url("https://blog.example.org").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080/").is_ok());
+        assert!(parse_base_url("blog.example.org").is_err());
+        assert!(parse_base_url("ftp://example.org").is_err());
+        assert!(parse_base_url("https://example.org/?x=1").is_err());
+    }
+
+    #[test]
+    fn session_key_needs_64_bytes_of_base64() {
+        use base64::Engine;
+        let good = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        assert_eq!(parse_session_key(&good).unwrap().len(), 64);
+        let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert!(parse_session_key(&short).unwrap_err().contains("32 bytes"));
+        assert!(parse_session_key("not base64!").is_err());
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["folio"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.bind, "127.0.0.1:8080");
+        let storage = StorageConfig::from_args(&cli.global).unwrap();
+        assert_eq!(
+            storage.database,
+            DatabaseUrl::Sqlite(PathBuf::from("folio-data/folio.db"))
+        );
+    }
+}

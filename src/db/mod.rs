@@ -1,0 +1,271 @@
+//! One database layer over two backends. The backend is picked at run time from the
+//! database URL; every query is written once against [`DbConnection`].
+
+pub mod migrations;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, R2D2Connection};
+
+use crate::error::AppError;
+
+/// A connection to whichever backend the configuration chose.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgresql(PgConnection),
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Where the data lives, parsed from `FOLIO_DATABASE_URL` (or the default file path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `sqlite://PATH`, `sqlite:PATH` or a plain path select SQLite; `postgres://` and
+    /// `postgresql://` select PostgreSQL; any other scheme is refused.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            rest
+        } else if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(format!(
+                "unsupported database URL scheme `{scheme}`: use sqlite://PATH, a file path, or postgres://USER@HOST/DB"
+            ));
+        } else {
+            raw
+        };
+        if path.is_empty() {
+            return Err("the SQLite database URL has no file path".into());
+        }
+        if path == ":memory:" {
+            return Err("an in-memory SQLite database would lose everything on restart (and differ per pooled connection): give a file path".into());
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The URL for logs: the PostgreSQL password is masked.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("***"));
+                    parsed.to_string()
+                }
+                _ => raw.clone(),
+            },
+        }
+    }
+}
+
+/// r2d2 manager that opens the backend named by the URL (diesel's derived `establish`
+/// would try each backend in turn, and SQLite accepts any string).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+/// How long a SQLite writer waits for the lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> ConnectionResult<DbConnection> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // Per-connection settings: SQLite forgets them when the connection closes.
+                // (WAL is a property of the file, switched on once in `build_pool`.)
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;"
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Opens the pool. For SQLite, creates the file's directory and switches the file to WAL
+/// once, before concurrent connections would race for the lock that switch needs.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
+    let manager = ConnectionManager::new(url.clone());
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!(
+                    "cannot create the database directory {}: {e}",
+                    dir.display()
+                )
+            })?;
+        }
+        let mut conn = manager
+            .establish()
+            .map_err(|e| format!("cannot open the database {}: {e}", path.display()))?;
+        conn.batch_execute("PRAGMA journal_mode = WAL")
+            .map_err(|e| format!("cannot switch {} to WAL mode: {e}", path.display()))?;
+    }
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        // Open connections on demand: start-up stays fast and idle nodes hold few.
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(|e| format!("cannot connect to the database {}: {e}", url.redacted()))
+}
+
+/// Runs `f` on a pooled connection on the blocking thread pool, never on an async worker.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// A transaction that is about to write. On SQLite it starts with `BEGIN IMMEDIATE`, so
+/// it takes the write lock up front and waits for it (busy_timeout) instead of failing
+/// with "database is locked" when a read would later have to be upgraded to a write.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            // The original error matters more than a failed rollback; a broken
+            // connection is detected and discarded by the pool.
+            let _ = <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn);
+            Err(err)
+        }
+    }
+}
+
+/// Whether the database answers and holds our schema (for `/readyz`).
+pub fn check_ready(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::dsl::count_star;
+    schema::settings::table
+        .select(count_star())
+        .first::<i64>(conn)
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_and_sqlite_urls_select_sqlite() {
+        assert_eq!(
+            DatabaseUrl::parse("folio-data/folio.db"),
+            Ok(DatabaseUrl::Sqlite("folio-data/folio.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://site.db"),
+            Ok(DatabaseUrl::Sqlite("site.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/folio/folio.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/folio/folio.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:rel.db"),
+            Ok(DatabaseUrl::Sqlite("rel.db".into()))
+        );
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres() {
+        for url in ["postgres://u@localhost/db", "postgresql://localhost/db"] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Ok(DatabaseUrl::Postgres(url.into()))
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_and_empty_urls_are_refused() {
+        let err = DatabaseUrl::parse("mysql://localhost/db").unwrap_err();
+        assert!(err.contains("`mysql`"), "{err}");
+        assert!(DatabaseUrl::parse("  ").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://folio:s3cret@db.example/folio").unwrap();
+        let shown = url.redacted();
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("folio@db.example") || shown.contains("folio:***@"));
+    }
+}

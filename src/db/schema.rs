@@ -1,0 +1,146 @@
+//! Hand-written diesel schema with types both backends share (see CONVENTIONS.md);
+//! it must match `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        display_name -> Text,
+        slug -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        status -> Text,
+        bio -> Text,
+        website -> Nullable<Text>,
+        session_epoch -> Integer,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        uploader_id -> Nullable<Integer>,
+        file_name -> Text,
+        storage_key -> Text,
+        sha256 -> Text,
+        mime_type -> Text,
+        size_bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        alt_text -> Text,
+        caption -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Integer,
+        kind -> Text,
+        status -> Text,
+        title -> Text,
+        slug -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        excerpt -> Text,
+        author_id -> Integer,
+        featured_media_id -> Nullable<Integer>,
+        meta_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag_id) {
+        post_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Integer,
+        post_id -> Integer,
+        author_id -> Nullable<Integer>,
+        title -> Text,
+        body_markdown -> Text,
+        is_autosave -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        actor_id -> Nullable<Integer>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Integer>,
+        detail -> Text,
+        ip_address -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> Integer,
+        from_path -> Text,
+        post_id -> Nullable<Integer>,
+        to_path -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Integer,
+        purpose -> Text,
+        token_hash -> Text,
+        user_id -> Nullable<Integer>,
+        email -> Nullable<Text>,
+        role -> Nullable<Text>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(posts -> media (featured_media_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(revisions -> posts (post_id));
+diesel::joinable!(redirects -> posts (post_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users, media, posts, tags, post_tags, revisions, settings, audit_log, redirects, tokens,
+);

@@ -1,0 +1,9 @@
+//! Validated types and pure rules: no I/O, no HTTP.
+
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod slug;
+
+pub use email::Email;
+pub use role::Role;

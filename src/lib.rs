@@ -1,0 +1,17 @@
+//! Folio: a self-hosted, server-rendered CMS. The library builds the whole application;
+//! `main.rs` only parses the command line and dispatches.
+
+pub mod assets;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+pub mod secrets;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,31 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use folio::config::{Cli, Command, GlobalArgs, ServeArgs, ServeConfig};
+use folio::{cli, startup, telemetry};
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    if let Err(message) = telemetry::init(args.global.log_format, &args.global.log) {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    let outcome = match args.command {
+        None => serve(&args.global, &args.serve),
+        Some(Command::Serve(serve_args)) => serve(&args.global, &serve_args),
+        Some(Command::Migrate) => cli::migrate(&args.global),
+        Some(Command::User(command)) => cli::user(&args.global, command),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(global: &GlobalArgs, serve: &ServeArgs) -> Result<(), String> {
+    let config = ServeConfig::from_args(global, serve)?;
+    actix_web::rt::System::new().block_on(startup::serve(config))
+}

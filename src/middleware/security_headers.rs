@@ -1,0 +1,42 @@
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+
+/// Public pages may show images from anywhere (Markdown can link them) but run only our
+/// own scripts and styles.
+const SITE_CSP: &str = "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
+     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'self'";
+/// The admin additionally can never be framed (clickjacking).
+const ADMIN_CSP: &str = "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
+     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security baseline of DESIGN.md to every response, unless a handler chose a
+/// header itself.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let is_admin = req.path() == "/admin" || req.path().starts_with("/admin/");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let mut set_default = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set_default(
+        header::CONTENT_SECURITY_POLICY,
+        if is_admin { ADMIN_CSP } else { SITE_CSP },
+    );
+    set_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set_default(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    if is_admin {
+        set_default(header::X_FRAME_OPTIONS, "DENY");
+        set_default(header::CACHE_CONTROL, "no-store");
+    }
+    Ok(res)
+}

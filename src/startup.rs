@@ -1,0 +1,240 @@
+//! Start-up: open and migrate the database, load the session key, build the App with its
+//! middleware and routes, serve until SIGINT/SIGTERM.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::time::Instant;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, StorageConfig};
+use crate::db::{self, DatabaseUrl, DbPool, migrations};
+use crate::middleware::security_headers::security_headers;
+use crate::middleware::{error_pages::error_pages, request_log::request_log};
+use crate::routes;
+use crate::store::{tokens, users};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub database: DatabaseUrl,
+    pub base_url: url::Url,
+}
+
+/// Request bodies of forms are small; uploads get their own limit.
+const FORM_LIMIT_BYTES: usize = 256 * 1024;
+const SESSION_COOKIE: &str = "folio_session";
+const SESSION_KEY_FILE: &str = "session.key";
+
+/// Creates the data directory, opens the pool and applies pending migrations. Returns the
+/// pool and the migrations it applied.
+pub fn open_database(
+    storage: &StorageConfig,
+    pool_size: u32,
+) -> Result<(DbPool, Vec<String>), String> {
+    std::fs::create_dir_all(&storage.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            storage.data_dir.display()
+        )
+    })?;
+    let pool = db::build_pool(&storage.database, pool_size)?;
+    let mut conn = pool.get().map_err(|e| {
+        format!(
+            "cannot connect to the database {}: {e}",
+            storage.database.redacted()
+        )
+    })?;
+    let applied = migrations::run_pending(&mut conn)?;
+    for version in &applied {
+        tracing::info!(%version, "applied database migration");
+    }
+    Ok((pool, applied))
+}
+
+pub async fn serve(config: ServeConfig) -> Result<(), String> {
+    let started = Instant::now();
+    let (pool, _) = open_database(&config.storage, config.db_pool_size)?;
+    let key = session_key(&config)?;
+
+    let listener = TcpListener::bind(&config.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let base_url = match &config.base_url {
+        Some(url) => url.clone(),
+        None => default_base_url(local_addr)?,
+    };
+    let secure_cookie = base_url.scheme() == "https";
+    let setup_link = setup_link(&pool, &base_url)?;
+
+    let state = web::Data::new(AppState {
+        pool,
+        database: config.storage.database.clone(),
+        base_url: base_url.clone(),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
+            .configure(routes::configure)
+            .default_service(web::to(routes::not_found))
+            .wrap(session_middleware(key.clone(), secure_cookie))
+            .wrap(from_fn(error_pages))
+            .wrap(from_fn(security_headers))
+            .wrap(from_fn(request_log))
+            .wrap(TracingLogger::default())
+    })
+    .workers(config.workers)
+    .shutdown_timeout(config.shutdown_timeout.as_secs())
+    .listen(listener)
+    .map_err(|e| format!("cannot serve on {local_addr}: {e}"))?
+    .run();
+
+    tracing::info!(
+        address = %local_addr,
+        database = %config.storage.database.redacted(),
+        workers = config.workers,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "ready"
+    );
+    // Operators (and the tests) read these lines on standard output.
+    let mut out = std::io::stdout().lock();
+    if let Some(link) = setup_link {
+        let _ = writeln!(out, "Open {link} to create the administrator account");
+    }
+    let _ = writeln!(
+        out,
+        "Folio is listening on http://{local_addr} (site: {base_url})"
+    );
+    drop(out);
+
+    server
+        .await
+        .map_err(|e| format!("the server stopped with an error: {e}"))?;
+    tracing::info!("stopped: in-flight requests finished, database pool closed");
+    Ok(())
+}
+
+/// `http://` + the bound address, with 127.0.0.1 for a wildcard bind so the link works.
+fn default_base_url(addr: SocketAddr) -> Result<url::Url, String> {
+    let host = match addr {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() => format!("127.0.0.1:{}", v4.port()),
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
+        other => other.to_string(),
+    };
+    url::Url::parse(&format!("http://{host}")).map_err(|e| format!("bad base URL: {e}"))
+}
+
+/// While nobody has an account, a fresh one-time setup link.
+fn setup_link(pool: &DbPool, base_url: &url::Url) -> Result<Option<String>, String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    let nobody = users::count(&mut conn).map_err(|e| format!("cannot count users: {e}"))? == 0;
+    if !nobody {
+        return Ok(None);
+    }
+    let token = tokens::create_setup(&mut conn).map_err(|e| e.detailed())?;
+    let mut link = base_url.join("/admin/setup").map_err(|e| e.to_string())?;
+    link.query_pairs_mut().append_pair("token", &token);
+    Ok(Some(link.to_string()))
+}
+
+fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_secure(secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .build()
+}
+
+/// The configured key, or the one kept in the data directory (generated on first start).
+fn session_key(config: &ServeConfig) -> Result<Key, String> {
+    let bytes = match &config.session_key {
+        Some(bytes) => bytes.clone(),
+        None => load_or_create_key_file(&config.storage.data_dir.join(SESSION_KEY_FILE))?,
+    };
+    Key::try_from(bytes.as_slice()).map_err(|e| format!("unusable session key: {e}"))
+}
+
+fn load_or_create_key_file(path: &Path) -> Result<Vec<u8>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            warn_if_readable_by_others(path);
+            crate::config::parse_session_key(&text)
+                .map_err(|e| format!("the session key in {} {e}", path.display()))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = vec![0u8; SESSION_KEY_MIN_BYTES];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| format!("no randomness for the session key: {e}"))?;
+            match write_private_file(path, BASE64.encode(&bytes).as_bytes()) {
+                Ok(()) => {
+                    tracing::info!(path = %path.display(), "generated a new session key");
+                    Ok(bytes)
+                }
+                // Another process sharing the data directory wrote it first: use theirs.
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_or_create_key_file(path)
+                }
+                Err(err) => Err(format!(
+                    "cannot write the session key {}: {err}",
+                    path.display()
+                )),
+            }
+        }
+        Err(err) => Err(format!(
+            "cannot read the session key {}: {err}",
+            path.display()
+        )),
+    }
+}
+
+#[cfg(unix)]
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "the session key file is readable by other users; run chmod 600 on it");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}

@@ -1,0 +1,6 @@
+//! Rows and their synchronous queries, one module per aggregate. Functions take a
+//! `&mut DbConnection` and know nothing of HTTP; call them through `db::run`.
+
+pub mod audit;
+pub mod tokens;
+pub mod users;

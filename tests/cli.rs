@@ -1,0 +1,321 @@
+//! The operator's command line: migrations, user management, and clear one-line errors.
+
+mod common;
+
+use common::{Backend, Site, client};
+
+on_both_backends!(
+    migrate_twice_applies_once_and_changes_nothing,
+    user_created_on_the_cli_can_log_in,
+    reset_password_replaces_the_old_one,
+    bad_cli_input_fails_with_one_line_and_changes_nothing,
+);
+
+const PASSWORD: &str = "a long enough password";
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn migrate_twice_applies_once_and_changes_nothing(backend: Backend) {
+    let site = Site::new(&backend);
+    let first = site.cli(&["migrate"], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("Applied 1 migration(s)"),
+        "{}",
+        stdout(&first)
+    );
+
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let second = site.cli(&["migrate"], None);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("up to date"),
+        "{}",
+        stdout(&second)
+    );
+
+    let list = site.cli(&["user", "list"], None);
+    assert!(
+        stdout(&list).contains("ada@example.org"),
+        "data kept: {}",
+        stdout(&list)
+    );
+}
+
+async fn user_created_on_the_cli_can_log_in(backend: Backend) {
+    let site = Site::new(&backend);
+    let out = site.cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ada@Example.org",
+            "--name",
+            "Ada Lovelace",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Created editor Ada Lovelace <ada@example.org>"),
+        "{}",
+        stdout(&out)
+    );
+
+    let list = stdout(&site.cli(&["user", "list"], None));
+    assert!(
+        list.contains("ada@example.org") && list.contains("editor") && list.contains("never"),
+        "{list}"
+    );
+
+    let server = site.start().await;
+    let client = client();
+    let login = common::log_in(&client, &server, "ada@example.org", PASSWORD).await;
+    assert_eq!(login.status(), 303);
+    assert_eq!(login.headers()["location"], "/admin");
+    let dashboard = common::get_page(&client, &server.url("/admin"), 200).await;
+    assert!(dashboard.contains("Ada Lovelace"));
+
+    let list = stdout(&site.cli(&["user", "list"], None));
+    assert!(!list.contains("never"), "last login recorded: {list}");
+}
+
+async fn reset_password_replaces_the_old_one(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "author", PASSWORD);
+    let server = site.start().await;
+    let client = client();
+    assert_eq!(
+        common::log_in(&client, &server, "ada@example.org", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+
+    let new_password = "an even longer new password";
+    let out = site.cli(
+        &[
+            "user",
+            "reset-password",
+            "--email",
+            "ada@example.org",
+            "--password-stdin",
+        ],
+        Some(&format!("{new_password}\n")),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The old session has ended, the old password is refused, the new one works.
+    assert_eq!(
+        client
+            .get(server.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert_eq!(
+        common::log_in(&client, &server, "ada@example.org", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        common::log_in(&client, &server, "ada@example.org", new_password)
+            .await
+            .status(),
+        303
+    );
+}
+
+async fn bad_cli_input_fails_with_one_line_and_changes_nothing(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let password_line = format!("{PASSWORD}\n");
+
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "nope",
+                "--name",
+                "X",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            Some(&password_line),
+            "not a valid email",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "b@example.org",
+                "--name",
+                "  ",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            Some(&password_line),
+            "--name",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "b@example.org",
+                "--name",
+                "B",
+                "--role",
+                "owner",
+                "--password-stdin",
+            ],
+            Some(&password_line),
+            "unknown role",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "b@example.org",
+                "--name",
+                "B",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+            "at least 12 characters",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "b@example.org",
+                "--name",
+                "B",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            Some(""),
+            "no password",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "b@example.org",
+                "--name",
+                "B",
+                "--role",
+                "author",
+            ],
+            None,
+            "--password-stdin",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--email",
+                "ADA@example.org",
+                "--name",
+                "Ada 2",
+                "--role",
+                "author",
+                "--password-stdin",
+            ],
+            Some(&password_line),
+            "already exists",
+        ),
+        (
+            vec!["user", "create", "--name", "B", "--role", "author"],
+            None,
+            "--email",
+        ),
+        (
+            vec![
+                "user",
+                "reset-password",
+                "--email",
+                "nobody@example.org",
+                "--password-stdin",
+            ],
+            Some(&password_line),
+            "no account",
+        ),
+        (
+            vec!["user", "delete-everything"],
+            None,
+            "unrecognized subcommand",
+        ),
+        (
+            vec!["--database-url", "mysql://localhost/folio", "user", "list"],
+            None,
+            "unsupported database URL scheme",
+        ),
+        (
+            vec!["--log-format", "xml", "user", "list"],
+            None,
+            "invalid value",
+        ),
+        (vec!["serve", "--workers", "0"], None, "FOLIO_WORKERS"),
+        (
+            vec!["serve", "--base-url", "not a url"],
+            None,
+            "FOLIO_BASE_URL",
+        ),
+        (
+            vec!["serve", "--session-key", "too-short"],
+            None,
+            "FOLIO_SESSION_KEY",
+        ),
+        (
+            vec!["serve", "--bind", "999.1.1.1:80"],
+            None,
+            "cannot listen",
+        ),
+    ];
+    for (args, input, expected) in cases {
+        let out = site.cli(&args, input);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(
+            err.contains(expected),
+            "{args:?}: expected {expected:?} in {err:?}"
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{args:?}: {err}"
+        );
+        let error_lines: Vec<_> = err.lines().filter(|l| l.starts_with("error")).collect();
+        assert_eq!(error_lines.len(), 1, "{args:?}: one error line in {err:?}");
+    }
+
+    let list = stdout(&site.cli(&["user", "list"], None));
+    assert_eq!(
+        list.lines().count(),
+        2,
+        "still only the header and Ada: {list}"
+    );
+}

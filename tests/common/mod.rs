@@ -1,0 +1,376 @@
+//! Shared test harness: runs the real `folio` binary on 127.0.0.1:0 against a fresh SQLite
+//! file or a fresh PostgreSQL database, and drives it over HTTP.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use tempfile::TempDir;
+
+/// Runs each named `async fn(Backend)` once per backend, as `name::sqlite` and
+/// `name::postgres`. The PostgreSQL run needs `FOLIO_TEST_POSTGRES_URL`; without it the
+/// test says so and passes, unless `FOLIO_TEST_REQUIRE_POSTGRES=1` (CI) makes it fail.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::common::Backend::postgres() {
+                    Some(backend) => super::$name(backend).await,
+                    None => eprintln!(
+                        "PostgreSQL suite NOT RUN: set FOLIO_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1/postgres), or run `bash .ci/run`"
+                    ),
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The server URL; each site gets its own database on it.
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("FOLIO_TEST_POSTGRES_URL") {
+            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(url)),
+            _ if std::env::var("FOLIO_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+                panic!("FOLIO_TEST_REQUIRE_POSTGRES=1 but FOLIO_TEST_POSTGRES_URL is not set")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A site's data: a data directory and, on PostgreSQL, a database of its own (dropped
+/// with the site).
+pub struct Site {
+    pub dir: TempDir,
+    database_url: Option<String>,
+    postgres: Option<(String, String)>, // (admin URL, database name)
+}
+
+impl Site {
+    pub fn new(backend: &Backend) -> Site {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => Site {
+                dir,
+                database_url: None,
+                postgres: None,
+            },
+            Backend::Postgres(admin_url) => {
+                let name = format!("folio_t_{}", random_hex(8));
+                admin_sql(admin_url, &format!("CREATE DATABASE {name}"));
+                let mut url = url::Url::parse(admin_url).expect("FOLIO_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Site {
+                    dir,
+                    database_url: Some(url.to_string()),
+                    postgres: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.database_url
+            .is_none()
+            .then(|| self.data_dir().join("folio.db"))
+    }
+
+    /// The `folio` binary with this site's settings and nothing inherited from the
+    /// developer's environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_folio"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("FOLIO_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env("FOLIO_DATA_DIR", self.data_dir())
+            .env("FOLIO_LOG", "info,actix_server=warn")
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null());
+        if let Some(url) = &self.database_url {
+            command.env("FOLIO_DATABASE_URL", url);
+        }
+        command
+    }
+
+    /// Runs a CLI command to completion, feeding `stdin` if given.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = self.command();
+        command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if stdin.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        let mut child = command.spawn().expect("start folio");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            pipe.write_all(input.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("folio finished")
+    }
+
+    /// `folio user create` with a password on stdin; panics if it fails.
+    pub fn create_user(&self, email: &str, name: &str, role: &str, password: &str) {
+        let out = self.cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                email,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some(&format!("{password}\n")),
+        );
+        assert!(
+            out.status.success(),
+            "user create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub async fn start(&self) -> Server {
+        self.start_with(&[]).await
+    }
+
+    /// Starts `folio serve` on a free port and waits until it is listening.
+    pub async fn start_with(&self, extra_env: &[(&str, &str)]) -> Server {
+        let log_path = self
+            .data_dir()
+            .join(format!("server-{}.log", random_hex(4)));
+        let log_file = std::fs::File::create(&log_path).expect("log file");
+        let mut command = self.command();
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start folio serve");
+        let stdout = child.stdout.take().expect("stdout pipe");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let collected = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Folio is listening on ") {
+                    let address = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = ready_tx.send(address);
+                }
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let base =
+            tokio::task::spawn_blocking(move || ready_rx.recv_timeout(Duration::from_secs(30)))
+                .await
+                .unwrap();
+        let Ok(base) = base else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "folio serve did not start. Its log:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        };
+        Server {
+            child: Some(child),
+            base,
+            stdout: lines,
+            log_path,
+        }
+    }
+
+    /// Makes the database unreachable under a running server: the SQLite file disappears,
+    /// or the PostgreSQL database stops accepting connections and loses the open ones.
+    pub fn make_database_unreachable(&self) {
+        match &self.postgres {
+            None => {
+                let file = self.sqlite_file().unwrap();
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut path = file.clone().into_os_string();
+                    path.push(suffix);
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            Some((admin_url, name)) => {
+                admin_sql(
+                    admin_url,
+                    &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+                );
+                admin_sql(
+                    admin_url,
+                    &format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            admin_sql(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn admin_sql(admin_url: &str, sql: &str) {
+    let mut conn = PgConnection::establish(admin_url).expect("connect to FOLIO_TEST_POSTGRES_URL");
+    diesel::sql_query(sql)
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).unwrap();
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A running `folio serve`; killed when dropped.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    stdout: Arc<Mutex<Vec<String>>>,
+    log_path: PathBuf,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// The setup link printed at start, if any.
+    pub fn setup_url(&self) -> Option<String> {
+        self.stdout().iter().find_map(|line| {
+            let rest = line.strip_prefix("Open ")?;
+            let url = rest.split_whitespace().next()?;
+            url.contains("/admin/setup?token=").then(|| url.to_owned())
+        })
+    }
+
+    /// SIGTERM, then wait for the process to exit.
+    pub async fn stop(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        tokio::task::spawn_blocking(move || child.wait().expect("wait for folio"))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden (or any) input named `name` in a page.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let value_at = tag.find("value=\"")? + "value=\"".len();
+    let value_end = value_at + tag[value_at..].find('"')?;
+    Some(tag[value_at..value_end].to_owned())
+}
+
+/// GETs a page and returns its body, asserting the status.
+pub async fn get_page(client: &reqwest::Client, url: &str, status: u16) -> String {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), status, "GET {url}");
+    response.text().await.unwrap()
+}
+
+/// Logs in through the form; returns the response to the POST.
+pub async fn log_in(
+    client: &reqwest::Client,
+    server: &Server,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = get_page(client, &server.url("/admin/login"), 200).await;
+    let csrf = input_value(&page, "csrf_token").expect("csrf token on login form");
+    client
+        .post(server.url("/admin/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
