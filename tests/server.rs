@@ -10,10 +10,12 @@ on_both_backends!(
     readyz_is_503_when_the_database_is_unreachable,
     unknown_page_gets_a_styled_404,
     unknown_api_route_gets_a_json_404,
+    internal_errors_show_a_request_id_and_no_internals,
     responses_carry_security_headers_and_a_request_id,
     admin_pages_send_anonymous_visitors_to_login,
     static_files_are_fingerprinted_and_revalidated,
     sigterm_shuts_down_gracefully,
+    json_logs_carry_the_request_id,
     restarting_on_the_same_data_keeps_it,
 );
 
@@ -103,6 +105,59 @@ async fn unknown_api_route_gets_a_json_404(backend: Backend) {
             .as_str()
             .unwrap()
             .contains("does not exist")
+    );
+}
+
+async fn internal_errors_show_a_request_id_and_no_internals(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", "analytical engine 1843");
+    let server = site.start().await;
+    let client = client();
+    let login_page = get_page(&client, &server.url("/admin/login"), 200).await;
+    let csrf = common::input_value(&login_page, "csrf_token").unwrap();
+
+    // Break the database under the running server: the next query that needs users fails.
+    site.execute_sql("ALTER TABLE users RENAME TO users_gone");
+    let response = client
+        .post(server.url("/admin/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "ada@example.org"),
+            ("password", "analytical engine 1843"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Something went wrong"), "{page}");
+    assert!(
+        page.contains(&request_id),
+        "the page quotes the request id: {page}"
+    );
+    for internal in ["users", "table", "relation", "diesel", "sqlite", "postgres"] {
+        assert!(
+            !page.to_lowercase().contains(internal),
+            "page leaks {internal:?}: {page}"
+        );
+    }
+    let log = server.log();
+    let failure = log
+        .lines()
+        .find(|line| line.contains("request failed"))
+        .unwrap_or_else(|| panic!("no failure logged: {log}"));
+    assert!(
+        failure.contains(&request_id),
+        "the log line carries the id: {failure}"
+    );
+    assert!(
+        failure.contains("database error"),
+        "and the cause: {failure}"
     );
 }
 
@@ -258,4 +313,32 @@ async fn restarting_on_the_same_data_keeps_it(backend: Backend) {
     let fresh = common::client();
     let login = common::log_in(&fresh, &third, "ada@example.org", "analytical engine 1843").await;
     assert_eq!(login.status(), 303, "the account survived two restarts");
+}
+
+async fn json_logs_carry_the_request_id(backend: Backend) {
+    let site = Site::new(&backend);
+    let server = site.start_with(&[("FOLIO_LOG_FORMAT", "json")]).await;
+    let response = client().get(server.url("/healthz")).send().await.unwrap();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+
+    let log_path = server.log_path().to_owned();
+    server.stop().await;
+    let log = std::fs::read_to_string(log_path).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let request_line = lines
+        .iter()
+        .find(|line| line["message"] == "request" && line["path"] == "/healthz")
+        .unwrap_or_else(|| panic!("no request line in {log}"));
+    assert_eq!(request_line["status"], 200);
+    assert_eq!(
+        request_line["span"]["request_id"],
+        request_id.as_str(),
+        "{request_line}"
+    );
 }

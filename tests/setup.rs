@@ -10,6 +10,7 @@ on_both_backends!(
     setup_form_keeps_input_and_explains_each_mistake,
     setup_without_csrf_token_or_from_another_site_is_refused,
     setup_is_gone_once_a_user_exists,
+    racing_setup_submissions_create_one_admin,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -337,4 +338,42 @@ async fn setup_is_gone_once_a_user_exists(backend: Backend) {
             .status(),
         404
     );
+}
+
+async fn racing_setup_submissions_create_one_admin(backend: Backend) {
+    let site = Site::new(&backend);
+    let server = site.start().await;
+    let setup_url = server.setup_url().unwrap();
+    let token = setup_url.split("token=").nth(1).unwrap().to_owned();
+
+    // Two visitors open the link, then submit at the same moment.
+    let mut submissions = Vec::new();
+    for (email, name) in [
+        ("first@example.org", "First"),
+        ("second@example.org", "Second"),
+    ] {
+        let client = client();
+        let page = get_page(&client, &setup_url, 200).await;
+        let csrf = input_value(&page, "csrf_token").unwrap();
+        let form = vec![
+            ("csrf_token".to_owned(), csrf),
+            ("token".to_owned(), token.clone()),
+            ("email".to_owned(), email.to_owned()),
+            ("name".to_owned(), name.to_owned()),
+            ("password".to_owned(), PASSWORD.to_owned()),
+            ("password_confirmation".to_owned(), PASSWORD.to_owned()),
+        ];
+        submissions.push(client.post(server.url("/admin/setup")).form(&form).send());
+    }
+    let (a, b) = tokio::join!(submissions.remove(0), submissions.remove(0));
+    let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    statuses.sort();
+
+    assert_eq!(statuses[0], 303, "one submission wins: {statuses:?}");
+    assert!(
+        matches!(statuses[1], 403 | 404),
+        "the other is refused: {statuses:?}"
+    );
+    let list = user_list(&site);
+    assert_eq!(list.lines().count(), 2, "exactly one administrator: {list}");
 }

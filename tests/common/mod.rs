@@ -215,6 +215,21 @@ impl Site {
         }
     }
 
+    /// Runs SQL directly on this site's database, behind the server's back.
+    pub fn execute_sql(&self, sql: &str) {
+        match (&self.database_url, self.sqlite_file()) {
+            (Some(url), _) => admin_sql(url, sql),
+            (None, Some(file)) => {
+                let mut conn = diesel::SqliteConnection::establish(&file.to_string_lossy())
+                    .expect("open the SQLite file");
+                diesel::sql_query(sql)
+                    .execute(&mut conn)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            (None, None) => unreachable!("a site has SQLite or PostgreSQL"),
+        }
+    }
+
     /// Makes the database unreachable under a running server: the SQLite file disappears,
     /// or the PostgreSQL database stops accepting connections and loses the open ones.
     pub fn make_database_unreachable(&self) {
