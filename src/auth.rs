@@ -7,7 +7,6 @@ use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db;
@@ -19,6 +18,9 @@ use crate::store::users::{self, User};
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 const CSRF: &str = "csrf";
+/// Unix seconds of the login, and of the last request that refreshed the session.
+const LOGIN_AT: &str = "login_at";
+const SEEN_AT: &str = "seen_at";
 
 /// The logged-in, active user. Extracting it from an anonymous request answers with a
 /// redirect to the login page (or 401 under `/api/`).
@@ -46,14 +48,29 @@ impl FromRequest for CurrentUser {
                     AppError::LoginRequired { next }
                 }
             };
-            let (Some(user_id), Some(epoch)) =
-                (session.get::<i32>(USER_ID)?, session.get::<i32>(EPOCH)?)
-            else {
+            let (Some(user_id), Some(epoch), Some(login_at), Some(seen_at)) = (
+                session.get::<i32>(USER_ID)?,
+                session.get::<i32>(EPOCH)?,
+                session.get::<i64>(LOGIN_AT)?,
+                session.get::<i64>(SEEN_AT)?,
+            ) else {
                 return Err(login_required());
             };
+            let now = unix_now();
+            let policy = &state.sessions;
+            if now - seen_at > secs(policy.idle_timeout) || now - login_at > secs(policy.lifetime) {
+                session.purge();
+                return Err(login_required());
+            }
             let user = db::run(&state.pool, move |conn| Ok(users::find(conn, user_id)?)).await?;
             match user {
                 Some(user) if user.is_active() && user.session_epoch == epoch => {
+                    // Refresh the idle clock now and then, not on every request, so the
+                    // cookie isn't rewritten each time.
+                    let refresh_every = ((secs(policy.idle_timeout) + 1) / 2).min(60);
+                    if now - seen_at >= refresh_every {
+                        session.insert(SEEN_AT, now)?;
+                    }
                     Ok(CurrentUser(user))
                 }
                 _ => {
@@ -66,12 +83,41 @@ impl FromRequest for CurrentUser {
     }
 }
 
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The client's address: the peer, or with `--trust-proxy` the one the proxy reports.
+pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let address = if trust_proxy {
+        info.realip_remote_addr().map(str::to_owned)
+    } else {
+        info.peer_addr().map(str::to_owned)
+    };
+    // Drop the port: one client reconnecting is still one client.
+    match address {
+        Some(addr) => match addr.parse::<std::net::SocketAddr>() {
+            Ok(socket) => socket.ip().to_string(),
+            Err(_) => addr,
+        },
+        None => "unknown".to_owned(),
+    }
+}
+
 /// Starts a fresh session for `user` (a new CSRF token too, so one seen before login is
 /// worthless after it).
 pub fn log_in(session: &Session, user: &User) -> AppResult<()> {
     session.renew();
     session.insert(USER_ID, user.id)?;
     session.insert(EPOCH, user.session_epoch)?;
+    let now = unix_now();
+    session.insert(LOGIN_AT, now)?;
+    session.insert(SEEN_AT, now)?;
     session.insert(CSRF, new_token()?)?;
     Ok(())
 }
@@ -90,43 +136,13 @@ pub fn csrf_token(session: &Session) -> AppResult<String> {
     Ok(token)
 }
 
-/// Refuses a state-changing request whose token is missing or wrong, or whose `Origin`
-/// is another site.
-pub fn verify_csrf(req: &HttpRequest, session: &Session, submitted: &str) -> AppResult<()> {
-    verify_origin(req)?;
-    match session.get::<String>(CSRF)? {
-        Some(expected) if secrets::constant_time_eq(expected.as_bytes(), submitted.as_bytes()) => {
-            Ok(())
-        }
-        _ => Err(AppError::Forbidden(
-            "This form has expired or did not come from this site. Go back, reload the page and try again.".into(),
-        )),
-    }
+/// The token stored in the session, if it has one yet.
+pub fn session_csrf_token(session: &Session) -> AppResult<Option<String>> {
+    Ok(session.get::<String>(CSRF)?)
 }
 
-/// Browsers send `Origin` with cross-site POSTs; it must name this very host.
-fn verify_origin(req: &HttpRequest) -> AppResult<()> {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|raw| url::Url::parse(raw).ok())
-        .and_then(|url| {
-            let host = url.host_str()?.to_owned();
-            Some(match url.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host,
-            })
-        });
-    if origin_host.as_deref() == Some(req.connection_info().host()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Requests from other sites are refused.".into(),
-        ))
-    }
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    secrets::constant_time_eq(expected.as_bytes(), submitted.as_bytes())
 }
 
 fn new_token() -> AppResult<String> {

@@ -91,6 +91,20 @@ pub struct ServeArgs {
     #[arg(long, env = "FOLIO_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
 
+    /// Seconds without any request after which a login session ends.
+    #[arg(long, env = "FOLIO_SESSION_IDLE_TIMEOUT", default_value_t = 43_200)]
+    pub session_idle_timeout: u64,
+
+    /// Seconds after logging in after which a session ends, however active (default 14 days).
+    #[arg(long, env = "FOLIO_SESSION_LIFETIME", default_value_t = 1_209_600)]
+    pub session_lifetime: u64,
+
+    /// Take the client address (for login throttling and the audit log) from the
+    /// `X-Forwarded-For`/`Forwarded` headers. Only behind a reverse proxy that sets them:
+    /// otherwise anyone can claim any address.
+    #[arg(long, env = "FOLIO_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
@@ -170,7 +184,18 @@ pub struct ServeConfig {
     pub workers: usize,
     pub db_pool_size: u32,
     pub session_key: Option<Vec<u8>>,
+    pub sessions: SessionPolicy,
+    pub trust_proxy: bool,
     pub shutdown_timeout: Duration,
+}
+
+/// How long a login lasts.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// Ends this long after login, whatever happens.
+    pub lifetime: Duration,
 }
 
 /// actix-web's cookie key needs at least this much key material.
@@ -202,6 +227,12 @@ impl ServeConfig {
             .map(parse_session_key)
             .transpose()
             .map_err(|e| format!("FOLIO_SESSION_KEY: {e}"))?;
+        if serve.session_idle_timeout == 0 {
+            return Err("FOLIO_SESSION_IDLE_TIMEOUT: must be at least 1 second".into());
+        }
+        if serve.session_lifetime == 0 {
+            return Err("FOLIO_SESSION_LIFETIME: must be at least 1 second".into());
+        }
         Ok(Self {
             storage,
             bind: serve.bind.trim().to_owned(),
@@ -209,6 +240,11 @@ impl ServeConfig {
             workers,
             db_pool_size: serve.db_pool_size,
             session_key,
+            sessions: SessionPolicy {
+                idle_timeout: Duration::from_secs(serve.session_idle_timeout),
+                lifetime: Duration::from_secs(serve.session_lifetime),
+            },
+            trust_proxy: serve.trust_proxy,
             shutdown_timeout: Duration::from_secs(serve.shutdown_timeout),
         })
     }

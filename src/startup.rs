@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use actix_session::SessionMiddleware;
-use actix_session::config::CookieContentSecurity;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::middleware::from_fn;
@@ -16,8 +16,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, StorageConfig};
+use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, SessionPolicy, StorageConfig};
 use crate::db::{self, DatabaseUrl, DbPool, migrations};
+use crate::middleware::csrf::csrf;
 use crate::middleware::security_headers::security_headers;
 use crate::middleware::{error_pages::error_pages, request_log::request_log};
 use crate::routes;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub database: DatabaseUrl,
     pub base_url: url::Url,
+    pub sessions: SessionPolicy,
+    pub trust_proxy: bool,
 }
 
 /// Request bodies of forms are small; uploads get their own limit.
@@ -82,14 +85,18 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         pool,
         database: config.storage.database.clone(),
         base_url: base_url.clone(),
+        sessions: config.sessions,
+        trust_proxy: config.trust_proxy,
     });
+    let sessions = config.sessions;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
-            .wrap(session_middleware(key.clone(), secure_cookie))
+            .wrap(from_fn(csrf))
+            .wrap(session_middleware(key.clone(), secure_cookie, sessions))
             .wrap(from_fn(error_pages))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_log))
@@ -151,8 +158,18 @@ fn setup_link(pool: &DbPool, base_url: &url::Url) -> Result<Option<String>, Stri
     Ok(Some(link.to_string()))
 }
 
-fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSessionStore> {
+fn session_middleware(
+    key: Key,
+    secure: bool,
+    policy: SessionPolicy,
+) -> SessionMiddleware<CookieSessionStore> {
+    // The cookie outlives a browser restart but not the session's lifetime; idle and
+    // absolute expiry are enforced from timestamps inside the (encrypted) cookie.
+    let lifetime = i64::try_from(policy.lifetime.as_secs()).unwrap_or(i64::MAX);
+    let persistent = PersistentSession::default()
+        .session_ttl(actix_web::cookie::time::Duration::seconds(lifetime));
     SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .session_lifecycle(persistent)
         .cookie_name(SESSION_COOKIE.to_owned())
         .cookie_secure(secure)
         .cookie_http_only(true)

@@ -131,6 +131,16 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
         used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -142,5 +152,15 @@ diesel::joinable!(revisions -> posts (post_id));
 diesel::joinable!(redirects -> posts (post_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, media, posts, tags, post_tags, revisions, settings, audit_log, redirects, tokens,
+    users,
+    media,
+    posts,
+    tags,
+    post_tags,
+    revisions,
+    settings,
+    audit_log,
+    redirects,
+    tokens,
+    login_throttle,
 );

@@ -2,8 +2,10 @@
 
 pub mod email;
 pub mod password;
+pub mod permissions;
 pub mod role;
 pub mod slug;
+pub mod throttle;
 
 pub use email::Email;
 pub use role::Role;

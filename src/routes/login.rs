@@ -1,19 +1,24 @@
-//! Logging in and out. The full door (rate limits, session lifetimes) is built on this.
+//! Logging in and out. Failures count per account and per client address; past the
+//! free tries, attempts are refused (429 with Retry-After) for a growing delay.
 
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth;
+use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
 use crate::domain::{Email, password};
 use crate::error::AppResult;
 use crate::startup::AppState;
-use crate::store::users;
+use crate::store::users::{self, User};
+use crate::store::{audit, throttle};
 use crate::views::{self, LoginPage};
 
 const WRONG_CREDENTIALS: &str = "The email or password is wrong.";
+const DISABLED: &str = "This account is disabled. Ask an administrator to enable it.";
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -22,8 +27,6 @@ pub struct LoginQuery {
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -43,6 +46,12 @@ pub async fn show(session: Session, query: web::Query<LoginQuery>) -> AppResult<
     views::html(StatusCode::OK, &page)
 }
 
+enum Outcome {
+    Throttled { retry_after: i64 },
+    Refused(&'static str),
+    LoggedIn(User),
+}
+
 #[post("/admin/login")]
 pub async fn submit(
     req: HttpRequest,
@@ -50,60 +59,159 @@ pub async fn submit(
     session: Session,
     form: web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    auth::verify_csrf(&req, &session, &form.csrf_token)?;
-    let next = auth::safe_next(Some(&form.next));
+    let LoginForm {
+        email: typed_email,
+        password,
+        next,
+    } = form.into_inner();
+    let next = auth::safe_next(Some(&next));
+    let address = auth::client_address(&req, state.trust_proxy);
+    let account_key = throttle::account_key(&typed_email);
+    let address_key = throttle::address_key(&address);
 
-    let user = match Email::parse(&form.email) {
-        Ok(email) => {
-            db::run(&state.pool, move |conn| {
-                Ok(users::find_by_email(conn, &email)?)
-            })
-            .await?
-        }
-        Err(_) => None,
-    };
-    let password = form.password;
-    let (user, password_ok) = web::block(move || match user {
-        Some(user) => {
-            let ok = password::verify(&password, user.password_hash.as_deref());
-            (Some(user), ok)
-        }
+    // 1. Refuse cheaply (no bcrypt) while the account or the address is locked.
+    let (keys, email) = (
+        (account_key.clone(), address_key.clone()),
+        Email::parse(&typed_email).ok(),
+    );
+    let (locked, user) = db::run(&state.pool, move |conn| {
+        let now = Utc::now().naive_utc();
+        let locked = throttle::locked_for(conn, &keys.0, now)?
+            .max(throttle::locked_for(conn, &keys.1, now)?);
+        let user = match (&locked, &email) {
+            (None, Some(email)) => users::find_by_email(conn, email)?,
+            _ => None,
+        };
+        Ok((locked, user))
+    })
+    .await?;
+
+    let outcome = match locked {
+        Some(retry_after) => Outcome::Throttled { retry_after },
         None => {
-            password::burn_verify_time(&password);
-            (None, false)
+            // 2. Verify off the async threads; unknown accounts cost the same time.
+            let (user, password_ok) = web::block(move || match user {
+                Some(user) => {
+                    let ok = password::verify(&password, user.password_hash.as_deref());
+                    (Some(user), ok)
+                }
+                None => {
+                    password::burn_verify_time(&password);
+                    (None, false)
+                }
+            })
+            .await?;
+            match user {
+                Some(user) if password_ok && user.is_active() => Outcome::LoggedIn(user),
+                Some(_) if password_ok => Outcome::Refused(DISABLED),
+                _ => Outcome::Refused(WRONG_CREDENTIALS),
+            }
         }
-    })
-    .await?;
-
-    let user = match user {
-        Some(user) if password_ok && user.is_active() => user,
-        Some(_) if password_ok => {
-            let message = "This account is disabled. Ask an administrator to enable it.";
-            return refuse(&session, form.email, next, message);
-        }
-        _ => return refuse(&session, form.email, next, WRONG_CREDENTIALS),
     };
 
-    let user_id = user.id;
+    // 3. Count the result and write it to the audit log.
+    let (record, typed) = (outcome_summary(&outcome), typed_email.clone());
+    let address_for_log = address.clone();
     db::run(&state.pool, move |conn| {
-        Ok(users::record_login(conn, user_id)?)
+        db::write_transaction(conn, |conn| {
+            let now = Utc::now().naive_utc();
+            let (action, actor) = match record {
+                Summary::Throttled => return Ok(()),
+                Summary::Failed(actor) => {
+                    throttle::record_failure(conn, &account_key, &PER_ACCOUNT, now)?;
+                    throttle::record_failure(conn, &address_key, &PER_ADDRESS, now)?;
+                    ("login.failed", actor)
+                }
+                Summary::Succeeded(user_id) => {
+                    throttle::reset(conn, &account_key)?;
+                    users::record_login(conn, user_id)?;
+                    ("login.succeeded", Some(user_id))
+                }
+            };
+            let detail = format!(
+                "email: {}",
+                typed.trim().chars().take(254).collect::<String>()
+            );
+            audit::record(
+                conn,
+                &audit::Entry {
+                    actor_id: actor,
+                    action,
+                    target: ("user", actor),
+                    detail: &detail,
+                    ip_address: Some(&address_for_log),
+                },
+            )?;
+            Ok(())
+        })
     })
     .await?;
-    auth::log_in(&session, &user)?;
-    tracing::info!(user_id, "logged in");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next))
-        .finish())
+
+    match outcome {
+        Outcome::LoggedIn(user) => {
+            auth::log_in(&session, &user)?;
+            tracing::info!(user_id = user.id, "logged in");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next))
+                .finish())
+        }
+        Outcome::Refused(message) => login_form_again(
+            &session,
+            typed_email,
+            next,
+            message,
+            StatusCode::UNAUTHORIZED,
+        ),
+        Outcome::Throttled { retry_after } => {
+            let message = format!(
+                "Too many failed logins. For your safety, try again in {}.",
+                human_seconds(retry_after)
+            );
+            let mut response = login_form_again(
+                &session,
+                typed_email,
+                next,
+                &message,
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+            Ok(response)
+        }
+    }
 }
 
-/// The login form again, with the email kept and one message that doesn't reveal
-/// whether the account exists.
-fn refuse(
+/// What the audit log and the counters need to know of an outcome.
+enum Summary {
+    Throttled,
+    Failed(Option<i32>),
+    Succeeded(i32),
+}
+
+fn outcome_summary(outcome: &Outcome) -> Summary {
+    match outcome {
+        Outcome::Throttled { .. } => Summary::Throttled,
+        Outcome::Refused(_) => Summary::Failed(None),
+        Outcome::LoggedIn(user) => Summary::Succeeded(user.id),
+    }
+}
+
+fn human_seconds(seconds: i64) -> String {
+    match seconds {
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", (s + 59) / 60),
+    }
+}
+
+/// The login form again, with the email kept and a message that doesn't reveal whether
+/// the account exists.
+fn login_form_again(
     session: &Session,
     email: String,
     next: String,
     message: &str,
+    status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let page = LoginPage {
         csrf: auth::csrf_token(session)?,
@@ -111,22 +219,34 @@ fn refuse(
         next,
         error: Some(message.to_owned()),
     };
-    views::html(StatusCode::UNAUTHORIZED, &page)
+    views::html(status, &page)
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
+/// Ends the session (the CSRF middleware has checked the form's token).
 #[post("/admin/logout")]
 pub async fn logout(
     req: HttpRequest,
+    state: web::Data<AppState>,
     session: Session,
-    form: web::Form<LogoutForm>,
+    user: Option<CurrentUser>,
 ) -> AppResult<HttpResponse> {
-    auth::verify_csrf(&req, &session, &form.csrf_token)?;
+    if let Some(CurrentUser(user)) = user {
+        let address = auth::client_address(&req, state.trust_proxy);
+        db::run(&state.pool, move |conn| {
+            audit::record(
+                conn,
+                &audit::Entry {
+                    actor_id: Some(user.id),
+                    action: "logout",
+                    target: ("user", Some(user.id)),
+                    detail: "",
+                    ip_address: Some(&address),
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    }
     auth::log_out(&session);
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login"))

@@ -2,6 +2,7 @@
 //! render.
 
 pub mod admin;
+pub mod api;
 pub mod assets;
 pub mod health;
 pub mod login;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login::submit)
         .service(login::logout)
         .service(admin::dashboard)
+        .service(api::session)
         .service(public::home);
 }
 

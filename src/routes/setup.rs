@@ -26,8 +26,6 @@ pub struct SetupQuery {
 #[derive(Deserialize)]
 pub struct SetupForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     token: String,
     #[serde(default)]
     email: String,
@@ -66,7 +64,6 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     ensure_setup_open(&state, &form.token).await?;
-    auth::verify_csrf(&req, &session, &form.csrf_token)?;
 
     let (email, errors) = validate(&form);
     let Some(email) = email.filter(|_| errors.is_empty()) else {

@@ -2,5 +2,6 @@
 //! `&mut DbConnection` and know nothing of HTTP; call them through `db::run`.
 
 pub mod audit;
+pub mod throttle;
 pub mod tokens;
 pub mod users;

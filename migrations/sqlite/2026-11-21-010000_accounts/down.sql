@@ -1,0 +1,2 @@
+ALTER TABLE tokens DROP COLUMN revoked_at;
+DROP TABLE login_throttle;
