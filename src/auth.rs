@@ -10,6 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db;
+use crate::domain::permissions::{self, Action, Ownership};
 use crate::error::{AppError, AppResult};
 use crate::secrets;
 use crate::startup::AppState;
@@ -21,6 +22,7 @@ const CSRF: &str = "csrf";
 /// Unix seconds of the login, and of the last request that refreshed the session.
 const LOGIN_AT: &str = "login_at";
 const SEEN_AT: &str = "seen_at";
+const FLASH: &str = "flash";
 
 /// The logged-in, active user. Extracting it from an anonymous request answers with a
 /// redirect to the login page (or 401 under `/api/`).
@@ -143,6 +145,29 @@ pub fn session_csrf_token(session: &Session) -> AppResult<Option<String>> {
 
 pub fn tokens_match(expected: &str, submitted: &str) -> bool {
     secrets::constant_time_eq(expected.as_bytes(), submitted.as_bytes())
+}
+
+/// Refuses with a 403 that names the role needed, unless `user` may do `action`.
+pub fn require(user: &User, action: Action, ownership: Ownership) -> AppResult<()> {
+    if permissions::can(user.role(), action, ownership) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(permissions::refusal(action, ownership)))
+    }
+}
+
+/// A one-line confirmation for the next page (after a redirect).
+pub fn set_flash(session: &Session, message: impl Into<String>) -> AppResult<()> {
+    session.insert(FLASH, message.into())?;
+    Ok(())
+}
+
+pub fn take_flash(session: &Session) -> AppResult<Option<String>> {
+    let message = session.get::<String>(FLASH)?;
+    if message.is_some() {
+        session.remove(FLASH);
+    }
+    Ok(message)
 }
 
 fn new_token() -> AppResult<String> {

@@ -8,6 +8,7 @@ use crate::db::{self, DbConnection, DbPool};
 use crate::domain::{Email, Role, password};
 use crate::error::AppError;
 use crate::routes::setup::MAX_NAME_CHARS;
+use crate::routes::users::create_reset_link;
 use crate::startup;
 use crate::store::users::{self, NewUser};
 
@@ -39,7 +40,15 @@ pub fn user(global: &GlobalArgs, command: UserCommand) -> Result<(), String> {
         UserCommand::ResetPassword {
             email,
             password_stdin,
+            link: false,
+            ..
         } => reset_password(&storage, &email, password_stdin),
+        UserCommand::ResetPassword {
+            email,
+            base_url,
+            link: true,
+            ..
+        } => print_reset_link(&storage, &email, &base_url),
     }
 }
 
@@ -121,6 +130,27 @@ fn reset_password(
     })?;
     println!(
         "Changed the password of {}; their sessions have ended.",
+        user.email
+    );
+    Ok(())
+}
+
+fn print_reset_link(storage: &StorageConfig, email: &str, base_url: &str) -> Result<(), String> {
+    let base_url =
+        crate::config::parse_base_url(base_url).map_err(|e| format!("--base-url: {e}"))?;
+    let email = Email::parse(email)?;
+    let pool = open(storage)?;
+    let user = with_conn(&pool, |conn| Ok(users::find_by_email(conn, &email)?))?
+        .ok_or_else(|| format!("there is no account with the email {email}"))?;
+    let token = with_conn(&pool, |conn| {
+        db::write_transaction(conn, |conn| {
+            create_reset_link(conn, user.id, &user.email, None, Some("command line"))
+        })
+    })?;
+    let mut link = base_url.join("/admin/reset").map_err(|e| e.to_string())?;
+    link.query_pairs_mut().append_pair("token", &token);
+    println!(
+        "Password reset link for {} (one use, valid 7 days):\n{link}",
         user.email
     );
     Ok(())

@@ -140,14 +140,21 @@ pub enum UserCommand {
     },
     /// List every account.
     List,
-    /// Set a new password for an account and end all of its sessions.
+    /// Set a new password for an account (ending all of its sessions), or with `--link`
+    /// print a one-time link (valid 7 days) that lets its owner choose one.
     ResetPassword {
         /// Email address of the account.
         #[arg(long)]
         email: String,
         /// Read the password from the first line of standard input instead of prompting.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "link")]
         password_stdin: bool,
+        /// Print a reset link instead of setting the password here.
+        #[arg(long)]
+        link: bool,
+        /// Public URL of the site, for the link.
+        #[arg(long, env = "FOLIO_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
     },
 }
 

@@ -25,6 +25,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A link that worked once and no longer does (used, withdrawn, expired).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -103,6 +106,7 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         404 => "not_found",
         405 => "method_not_allowed",
         409 => "conflict",
+        410 => "gone",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         422 => "unprocessable_entity",
@@ -125,6 +129,7 @@ impl ResponseError for AppError {
             | Self::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 StatusCode::CONFLICT
             }
+            Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -1,6 +1,7 @@
 //! One database layer over two backends. The backend is picked at run time from the
 //! database URL; every query is written once against [`DbConnection`].
 
+pub mod dialect;
 pub mod migrations;
 pub mod schema;
 

@@ -2,15 +2,15 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get};
 
-use crate::auth::{self, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
-use crate::views::{self, DashboardPage};
+use crate::views::{self, AdminNav, DashboardPage};
 
 #[get("/admin")]
 pub async fn dashboard(
     CurrentUser(user): CurrentUser,
     session: Session,
 ) -> AppResult<HttpResponse> {
-    let csrf = auth::csrf_token(&session)?;
-    views::html(StatusCode::OK, &DashboardPage { user, csrf })
+    let nav = AdminNav::new(&user, &session)?;
+    views::html(StatusCode::OK, &DashboardPage { nav, user })
 }

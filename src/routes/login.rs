@@ -39,6 +39,7 @@ pub struct LoginForm {
 pub async fn show(session: Session, query: web::Query<LoginQuery>) -> AppResult<HttpResponse> {
     let page = LoginPage {
         csrf: auth::csrf_token(&session)?,
+        notice: auth::take_flash(&session)?,
         email: String::new(),
         next: auth::safe_next(query.next.as_deref()),
         error: None,
@@ -215,6 +216,7 @@ fn login_form_again(
 ) -> AppResult<HttpResponse> {
     let page = LoginPage {
         csrf: auth::csrf_token(session)?,
+        notice: None,
         email,
         next,
         error: Some(message.to_owned()),

@@ -4,10 +4,14 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod health;
+pub mod links;
 pub mod login;
+pub mod profile;
 pub mod public;
 pub mod setup;
+pub mod users;
 
 use actix_web::web;
 
@@ -23,6 +27,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login::submit)
         .service(login::logout)
         .service(admin::dashboard)
+        .service(users::list)
+        .service(users::invite_form)
+        .service(users::invite)
+        .service(users::revoke_invitation)
+        .service(users::edit)
+        .service(users::change_role)
+        .service(users::disable)
+        .service(users::enable)
+        .service(users::delete_form)
+        .service(users::delete)
+        .service(users::reset_link)
+        .service(links::accept_form)
+        .service(links::accept)
+        .service(links::reset_form)
+        .service(links::reset)
+        .service(profile::show)
+        .service(profile::update)
+        .service(profile::change_password)
+        .service(profile::logout_everywhere)
+        .service(audit::list)
         .service(api::session)
         .service(public::home);
 }

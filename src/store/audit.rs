@@ -28,3 +28,63 @@ pub fn record(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<usize> 
         ))
         .execute(conn)
 }
+
+/// A line of the audit log page, with the actor's name (None once they're deleted).
+#[derive(Debug, Queryable)]
+pub struct AuditRow {
+    pub id: i32,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<i32>,
+    pub detail: String,
+    pub ip_address: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Newest first; `user` matches what they did and what was done to them.
+pub fn page(
+    conn: &mut DbConnection,
+    user: Option<i32>,
+    action: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    use crate::db::schema::users;
+    let mut query = audit_log::table
+        .left_join(users::table.on(audit_log::actor_id.eq(users::id.nullable())))
+        .select((
+            audit_log::id,
+            users::display_name.nullable(),
+            audit_log::action,
+            audit_log::target_type,
+            audit_log::target_id,
+            audit_log::detail,
+            audit_log::ip_address,
+            audit_log::created_at,
+        ))
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed();
+    if let Some(user) = user {
+        query = query.filter(
+            audit_log::actor_id.eq(user).or(audit_log::target_type
+                .eq("user")
+                .and(audit_log::target_id.eq(user))),
+        );
+    }
+    if let Some(action) = action {
+        query = query.filter(audit_log::action.eq(action.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Every action name that occurs, for the filter.
+pub fn actions(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action.asc())
+        .load(conn)
+}

@@ -20,6 +20,7 @@ pub struct User {
     pub password_hash: Option<String>,
     pub role: String,
     pub status: String,
+    pub bio: String,
     pub session_epoch: i32,
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -143,5 +144,103 @@ pub fn set_password(conn: &mut DbConnection, id: i32, password_hash: &str) -> Qu
 pub fn record_login(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::last_login_at.eq(Utc::now().naive_utc()))
+        .execute(conn)
+}
+
+/// Ends every session of the user (password change, "log out everywhere", role change,
+/// disabling): the epoch in their cookies no longer matches.
+pub fn bump_session_epoch(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: i32, role: Role) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
+
+/// Enables or disables the account; disabling ends its sessions.
+pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult<usize> {
+    let status = if active {
+        STATUS_ACTIVE
+    } else {
+        STATUS_DISABLED
+    };
+    let epoch_step = if active { 0 } else { 1 };
+    diesel::update(users::table.find(id))
+        .set((
+            users::status.eq(status),
+            users::session_epoch.eq(users::session_epoch + epoch_step),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
+
+pub fn active_admin_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::status.eq(STATUS_ACTIVE))
+        .count()
+        .get_result(conn)
+}
+
+/// Posts and pages written by the user (any status, trash included).
+pub fn post_count(conn: &mut DbConnection, id: i32) -> QueryResult<i64> {
+    use crate::db::schema::posts;
+    posts::table
+        .filter(posts::author_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+/// Gives the user's posts to `heir`, then deletes the user. Their revisions and uploads
+/// stay, without an author (the foreign keys set it to NULL).
+pub fn delete_reassigning(conn: &mut DbConnection, id: i32, heir: i32) -> QueryResult<usize> {
+    use crate::db::schema::posts;
+    let moved = diesel::update(posts::table.filter(posts::author_id.eq(id)))
+        .set(posts::author_id.eq(heir))
+        .execute(conn)?;
+    diesel::delete(users::table.find(id)).execute(conn)?;
+    Ok(moved)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::slug.eq(slug))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The editable part of one's own profile.
+pub struct Profile<'a> {
+    pub display_name: &'a str,
+    pub slug: &'a str,
+    pub bio: &'a str,
+    pub email: &'a Email,
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: i32,
+    profile: &Profile<'_>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(profile.display_name),
+            users::slug.eq(profile.slug),
+            users::bio.eq(profile.bio),
+            users::email.eq(profile.email.as_str()),
+            users::updated_at.eq(Utc::now().naive_utc()),
+        ))
         .execute(conn)
 }

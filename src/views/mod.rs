@@ -1,10 +1,17 @@
 //! askama template structs, one per page, and the helpers to send them.
 
+use actix_session::Session;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
+use chrono::NaiveDateTime;
 
+use crate::auth;
+use crate::domain::Role;
+use crate::domain::permissions::{Action, Ownership, can};
 use crate::error::AppResult;
+use crate::store::audit::AuditRow;
+use crate::store::tokens::Token;
 use crate::store::users::User;
 
 /// Sends a rendered page with the given status.
@@ -66,14 +73,149 @@ pub struct SetupPage {
 #[template(path = "admin/login.html")]
 pub struct LoginPage {
     pub csrf: String,
+    /// A confirmation left by the previous page (e.g. "your password was changed").
+    pub notice: Option<String>,
     pub email: String,
     pub next: String,
     pub error: Option<String>,
 }
 
+/// What every logged-in admin page shows around its content: the navigation (only the
+/// links the role can use), the logout form and a confirmation left by the last action.
+pub struct AdminNav {
+    pub user_name: String,
+    pub csrf: String,
+    pub show_users: bool,
+    pub show_audit: bool,
+    pub flash: Option<String>,
+}
+
+impl AdminNav {
+    pub fn new(user: &User, session: &Session) -> AppResult<Self> {
+        Ok(Self {
+            user_name: user.display_name.clone(),
+            csrf: auth::csrf_token(session)?,
+            show_users: can(user.role(), Action::ListUsers, Ownership::Site),
+            show_audit: can(user.role(), Action::ViewAuditLog, Ownership::Site),
+            flash: auth::take_flash(session)?,
+        })
+    }
+}
+
+/// `2026-11-21 09:30` (UTC), or a dash.
+pub fn datetime(at: &Option<NaiveDateTime>) -> String {
+    at.map_or_else(
+        || "—".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 pub struct DashboardPage {
+    pub nav: AdminNav,
     pub user: User,
+}
+
+/// A row of the users page, with what the viewer may do to that user.
+pub struct UserRow {
+    pub user: User,
+    pub manageable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub nav: AdminNav,
+    pub rows: Vec<UserRow>,
+    pub invitations: Vec<Token>,
+    pub can_manage: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/invite.html")]
+pub struct InvitePage {
+    pub nav: AdminNav,
+    pub email: String,
+    pub role: String,
+    pub roles: Vec<Role>,
+    pub errors: FormErrors,
+}
+
+/// "Here is the link to hand over" (invitation or password reset).
+#[derive(Template)]
+#[template(path = "admin/link_created.html")]
+pub struct LinkCreatedPage {
+    pub nav: AdminNav,
+    pub title: String,
+    pub explanation: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_edit.html")]
+pub struct UserEditPage {
+    pub nav: AdminNav,
+    pub subject: User,
+    pub is_self: bool,
+    pub roles: Vec<Role>,
+    pub post_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_delete.html")]
+pub struct UserDeletePage {
+    pub nav: AdminNav,
+    pub subject: User,
+    pub post_count: i64,
+    pub heirs: Vec<User>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/accept_invite.html")]
+pub struct AcceptInvitePage {
     pub csrf: String,
+    pub token: String,
+    pub email: String,
+    pub role: String,
+    pub name: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/reset_password.html")]
+pub struct ResetPasswordPage {
+    pub csrf: String,
+    pub token: String,
+    pub email: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/profile.html")]
+pub struct ProfilePage {
+    pub nav: AdminNav,
+    pub display_name: String,
+    pub slug: String,
+    pub bio: String,
+    pub email: String,
+    pub role: String,
+    pub errors: FormErrors,
+    pub password_errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub nav: AdminNav,
+    pub rows: Vec<AuditRow>,
+    pub users: Vec<User>,
+    pub actions: Vec<String>,
+    pub user_filter: Option<i32>,
+    pub action_filter: String,
+    pub page: i64,
+    pub has_next: bool,
+    pub query_prev: String,
+    pub query_next: String,
 }

@@ -1,0 +1,252 @@
+//! One's own account: profile fields, password, "log out everywhere".
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+
+use crate::auth::{self, CurrentUser};
+use crate::db;
+use crate::domain::{Email, password, slug};
+use crate::error::{AppError, AppResult};
+use crate::routes::setup::MAX_NAME_CHARS;
+use crate::routes::users::{redirect, relogin};
+use crate::startup::AppState;
+use crate::store::audit;
+use crate::store::users::{self, Profile, User};
+use crate::views::{self, AdminNav, FormErrors, ProfilePage};
+
+/// Longest bio we keep.
+pub const MAX_BIO_CHARS: usize = 2_000;
+
+fn page(me: &User, session: &Session) -> AppResult<ProfilePage> {
+    Ok(ProfilePage {
+        nav: AdminNav::new(me, session)?,
+        display_name: me.display_name.clone(),
+        slug: me.slug.clone(),
+        bio: me.bio.clone(),
+        email: me.email.clone(),
+        role: me.role.clone(),
+        errors: FormErrors::default(),
+        password_errors: FormErrors::default(),
+    })
+}
+
+#[get("/admin/profile")]
+pub async fn show(CurrentUser(me): CurrentUser, session: Session) -> AppResult<HttpResponse> {
+    views::html(StatusCode::OK, &page(&me, &session)?)
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    email: String,
+}
+
+#[post("/admin/profile")]
+pub async fn update(
+    CurrentUser(me): CurrentUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<ProfileForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    let name = form.display_name.trim().to_owned();
+    if name.is_empty() {
+        errors.add("display_name", "Enter the name to show on your posts.");
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.add(
+            "display_name",
+            format!("A display name has at most {MAX_NAME_CHARS} characters."),
+        );
+    }
+    let wanted_slug = form.slug.trim().to_owned();
+    if slug::slugify(&wanted_slug).as_deref() != Some(wanted_slug.as_str()) {
+        errors.add(
+            "slug",
+            "Use lower-case letters, digits and single hyphens, e.g. ada-lovelace.",
+        );
+    }
+    let email = Email::parse(&form.email)
+        .map_err(|message| errors.add("email", message))
+        .ok();
+    let bio = form.bio.trim().to_owned();
+    if bio.chars().count() > MAX_BIO_CHARS {
+        errors.add(
+            "bio",
+            format!("A bio has at most {MAX_BIO_CHARS} characters."),
+        );
+    }
+
+    let conflicts = match (&email, errors.is_empty()) {
+        (Some(email), true) => {
+            let (email, wanted_slug, my_id) = (email.clone(), wanted_slug.clone(), me.id);
+            let address = auth::client_address(&req, state.trust_proxy);
+            let (name, bio) = (name.clone(), bio.clone());
+            db::run(&state.pool, move |conn| {
+                db::write_transaction(conn, |conn| {
+                    let mut conflicts = FormErrors::default();
+                    if users::find_by_email(conn, &email)?.is_some_and(|u| u.id != my_id) {
+                        conflicts.add("email", format!("{email} belongs to another account."));
+                    }
+                    if users::find_by_slug(conn, &wanted_slug)?.is_some_and(|u| u.id != my_id) {
+                        conflicts.add(
+                            "slug",
+                            format!("“{wanted_slug}” is taken by another author."),
+                        );
+                    }
+                    if conflicts.is_empty() {
+                        let profile = Profile {
+                            display_name: &name,
+                            slug: &wanted_slug,
+                            bio: &bio,
+                            email: &email,
+                        };
+                        users::update_profile(conn, my_id, &profile)?;
+                        audit::record(
+                            conn,
+                            &audit::Entry {
+                                actor_id: Some(my_id),
+                                action: "profile.updated",
+                                target: ("user", Some(my_id)),
+                                detail: "",
+                                ip_address: Some(&address),
+                            },
+                        )?;
+                    }
+                    Ok(conflicts)
+                })
+            })
+            .await?
+        }
+        _ => FormErrors::default(),
+    };
+    if errors.is_empty() && conflicts.is_empty() {
+        auth::set_flash(&session, "Your profile was saved.")?;
+        return Ok(redirect("/admin/profile"));
+    }
+    let mut again = page(&me, &session)?;
+    again.display_name = form.display_name;
+    again.slug = form.slug;
+    again.bio = form.bio;
+    again.email = form.email;
+    again.errors = if errors.is_empty() { conflicts } else { errors };
+    views::html(StatusCode::UNPROCESSABLE_ENTITY, &again)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirmation: String,
+}
+
+#[post("/admin/profile/password")]
+pub async fn change_password(
+    CurrentUser(me): CurrentUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    if let Err(message) =
+        password::validate_new(&form.new_password, &form.new_password_confirmation)
+    {
+        errors.add("new_password", message);
+    }
+    let stored = me.password_hash.clone();
+    let new_password = form.new_password;
+    let current = form.current_password;
+    let (current_ok, new_hash) = web::block(
+        move || -> Result<(bool, Option<String>), bcrypt::BcryptError> {
+            let ok = password::verify(&current, stored.as_deref());
+            let hash = if ok {
+                Some(password::hash(&new_password)?)
+            } else {
+                None
+            };
+            Ok((ok, hash))
+        },
+    )
+    .await??;
+    if !current_ok {
+        errors.add("current_password", "Your current password is not right.");
+    }
+    let (true, Some(hash)) = (errors.is_empty(), new_hash) else {
+        let mut again = page(&me, &session)?;
+        again.password_errors = errors;
+        return views::html(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    };
+    let address = auth::client_address(&req, state.trust_proxy);
+    let my_id = me.id;
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            users::set_password(conn, my_id, &hash)?;
+            audit::record(
+                conn,
+                &audit::Entry {
+                    actor_id: Some(my_id),
+                    action: "password.changed",
+                    target: ("user", Some(my_id)),
+                    detail: "",
+                    ip_address: Some(&address),
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    // Every other session ended with the epoch; this one continues.
+    let response = relogin(&state, &session, me.id, "/admin/profile").await?;
+    auth::set_flash(
+        &session,
+        "Your password was changed; your other sessions have ended.",
+    )?;
+    Ok(response)
+}
+
+#[post("/admin/profile/logout-everywhere")]
+pub async fn logout_everywhere(
+    CurrentUser(me): CurrentUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    let address = auth::client_address(&req, state.trust_proxy);
+    let my_id = me.id;
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if users::bump_session_epoch(conn, my_id)? == 0 {
+                return Err(AppError::not_found());
+            }
+            audit::record(
+                conn,
+                &audit::Entry {
+                    actor_id: Some(my_id),
+                    action: "sessions.revoked",
+                    target: ("user", Some(my_id)),
+                    detail: "",
+                    ip_address: Some(&address),
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    auth::log_out(&session);
+    auth::set_flash(&session, "You were logged out everywhere, here too.")?;
+    Ok(redirect("/admin/login"))
+}
