@@ -215,6 +215,19 @@ impl Site {
         }
     }
 
+    /// A direct connection to this site's database, through Folio's own data layer.
+    pub fn connect(&self) -> folio::db::DbConnection {
+        let url = match (&self.database_url, self.sqlite_file()) {
+            (Some(url), _) => url.clone(),
+            (None, Some(file)) => file.to_string_lossy().into_owned(),
+            (None, None) => unreachable!("a site has SQLite or PostgreSQL"),
+        };
+        let url = folio::db::DatabaseUrl::parse(&url).unwrap();
+        folio::db::ConnectionManager::new(url)
+            .establish()
+            .expect("connect to the site's database")
+    }
+
     /// Runs SQL directly on this site's database, behind the server's back.
     pub fn execute_sql(&self, sql: &str) {
         match (&self.database_url, self.sqlite_file()) {
@@ -388,4 +401,47 @@ pub async fn log_in(
         .send()
         .await
         .unwrap()
+}
+
+/// Logs in and returns the client and the session's CSRF token.
+pub async fn logged_in(server: &Server, email: &str, password: &str) -> (reqwest::Client, String) {
+    let client = client();
+    let response = log_in(&client, server, email, password).await;
+    assert_eq!(response.status(), 303, "login as {email}");
+    let token: serde_json::Value = client
+        .get(server.url("/api/admin/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = token["csrf_token"].as_str().unwrap().to_owned();
+    (client, csrf)
+}
+
+/// POSTs a form with the session's CSRF token.
+pub async fn post_form(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
+    form.extend_from_slice(fields);
+    client
+        .post(server.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The link shown on a "link created" page.
+pub fn shown_link(page: &str) -> String {
+    let start =
+        page.find("readonly value=\"").expect("a link on the page") + "readonly value=\"".len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
 }
