@@ -1,0 +1,207 @@
+//! Who may call each admin route. The permission test (`tests/access.rs`) walks this
+//! table for every role, and the unit test below fails when a route under `/admin` or
+//! `/api/admin` has no row — so a new route can't skip the check.
+
+use crate::domain::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// No login needed (login, setup, links with a token): tested by their own suites.
+    Public,
+    LoggedIn,
+    AtLeast(Role),
+}
+
+/// What `{id}` in the path names; such routes are tried on one's own record and on
+/// someone else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    None,
+    User,
+    Invitation,
+}
+
+#[derive(Debug)]
+pub struct RouteAccess {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub who: Who,
+    pub target: Target,
+    /// A plausible form for POSTs.
+    pub form: &'static [(&'static str, &'static str)],
+}
+
+const fn route(method: &'static str, path: &'static str, who: Who) -> RouteAccess {
+    RouteAccess {
+        method,
+        path,
+        who,
+        target: Target::None,
+        form: &[],
+    }
+}
+
+const fn on(
+    method: &'static str,
+    path: &'static str,
+    who: Who,
+    target: Target,
+    form: &'static [(&'static str, &'static str)],
+) -> RouteAccess {
+    RouteAccess {
+        method,
+        path,
+        who,
+        target,
+        form,
+    }
+}
+
+use Who::*;
+
+pub const ADMIN_ROUTES: &[RouteAccess] = &[
+    route("GET", "/admin/setup", Public),
+    route("POST", "/admin/setup", Public),
+    route("GET", "/admin/login", Public),
+    route("POST", "/admin/login", Public),
+    route("POST", "/admin/logout", Public),
+    route("GET", "/admin/invite", Public),
+    route("POST", "/admin/invite", Public),
+    route("GET", "/admin/reset", Public),
+    route("POST", "/admin/reset", Public),
+    route("GET", "/admin", LoggedIn),
+    route("GET", "/api/admin/session", LoggedIn),
+    route("GET", "/admin/profile", LoggedIn),
+    on(
+        "POST",
+        "/admin/profile",
+        LoggedIn,
+        Target::None,
+        &[("display_name", "")],
+    ),
+    on(
+        "POST",
+        "/admin/profile/password",
+        LoggedIn,
+        Target::None,
+        &[("current_password", "nope")],
+    ),
+    route("POST", "/admin/profile/logout-everywhere", LoggedIn),
+    route("GET", "/admin/users", AtLeast(Role::Editor)),
+    route("GET", "/admin/users/invite", AtLeast(Role::Editor)),
+    on(
+        "POST",
+        "/admin/users/invite",
+        AtLeast(Role::Editor),
+        Target::None,
+        &[("email", "invitee@example.org"), ("role", "contributor")],
+    ),
+    on(
+        "POST",
+        "/admin/invitations/{id}/revoke",
+        AtLeast(Role::Editor),
+        Target::Invitation,
+        &[],
+    ),
+    on(
+        "GET",
+        "/admin/users/{id}",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/users/{id}/role",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[("role", "author")],
+    ),
+    on(
+        "POST",
+        "/admin/users/{id}/disable",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/users/{id}/enable",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[],
+    ),
+    on(
+        "GET",
+        "/admin/users/{id}/delete",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/users/{id}/delete",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[("heir", "")],
+    ),
+    on(
+        "POST",
+        "/admin/users/{id}/reset-link",
+        AtLeast(Role::Admin),
+        Target::User,
+        &[],
+    ),
+    route("GET", "/admin/audit", AtLeast(Role::Admin)),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::ADMIN_ROUTES;
+
+    /// (METHOD, path) of every `#[get("…")]`/`#[post("…")]` route in src/routes.
+    fn declared_routes() -> BTreeSet<(String, String)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut found = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in source.lines().map(str::trim) {
+                for method in ["get", "post", "put", "patch", "delete"] {
+                    if let Some(rest) = line.strip_prefix(&format!("#[{method}(\"")) {
+                        let path = rest.split('"').next().unwrap().to_owned();
+                        found.insert((method.to_uppercase(), path));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_admin_route_has_a_row_and_every_row_a_route() {
+        let declared: BTreeSet<_> = declared_routes()
+            .into_iter()
+            .filter(|(_, path)| {
+                path == "/admin" || path.starts_with("/admin/") || path.starts_with("/api/admin")
+            })
+            .collect();
+        let table: BTreeSet<_> = ADMIN_ROUTES
+            .iter()
+            .map(|row| (row.method.to_owned(), row.path.to_owned()))
+            .collect();
+        let missing: Vec<_> = declared.difference(&table).collect();
+        assert!(
+            missing.is_empty(),
+            "admin routes without a row in ADMIN_ROUTES: {missing:?}"
+        );
+        let stale: Vec<_> = table.difference(&declared).collect();
+        assert!(
+            stale.is_empty(),
+            "rows for routes that don't exist: {stale:?}"
+        );
+        assert_eq!(table.len(), ADMIN_ROUTES.len(), "duplicate rows");
+    }
+}
