@@ -19,6 +19,7 @@ on_both_backends!(
     state_changes_need_the_csrf_token,
     admin_json_answers_401_when_anonymous,
     oversized_and_malformed_forms_get_4xx_and_change_nothing,
+    the_session_cookie_is_secure_behind_https,
 );
 
 const EMAIL: &str = "ada@example.org";
@@ -423,5 +424,46 @@ async fn oversized_and_malformed_forms_get_4xx_and_change_nothing(backend: Backe
     assert_eq!(
         log_in(&client, &server, EMAIL, PASSWORD).await.status(),
         303
+    );
+}
+
+async fn the_session_cookie_is_secure_behind_https(backend: Backend) {
+    let site = site_with_user(&backend);
+    let plain = site.start().await;
+    let cookie = client()
+        .get(plain.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        cookie.contains("httponly") && cookie.contains("samesite=lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("secure"),
+        "plain http: no Secure flag ({cookie})"
+    );
+    plain.stop().await;
+
+    let behind_tls = site
+        .start_with(&[("FOLIO_BASE_URL", "https://blog.example.org")])
+        .await;
+    let cookie = client()
+        .get(behind_tls.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(cookie.contains("; secure"), "{cookie}");
+    assert!(
+        cookie.contains("max-age="),
+        "persistent up to the session lifetime: {cookie}"
     );
 }
