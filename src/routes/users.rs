@@ -16,7 +16,7 @@ use crate::store::audit;
 use crate::store::tokens::{self, NewLink};
 use crate::store::users::{self, User};
 use crate::views::{
-    self, AdminNav, FormErrors, InvitePage, LinkCreatedPage, UserDeletePage, UserEditPage, UserRow,
+    self, AdminNav, FormErrors, InvitePage, LinkCreatedPage, UserDeletePage, UserEditPage,
     UsersPage,
 };
 
@@ -34,13 +34,7 @@ pub async fn list(
     let can_manage = permissions::can(me.role(), Action::ManageUsers, Ownership::Site);
     let page = UsersPage {
         nav: AdminNav::new(&me, &session)?,
-        rows: all
-            .into_iter()
-            .map(|user| UserRow {
-                manageable: can_manage,
-                user,
-            })
-            .collect(),
+        users: all,
         invitations,
         can_manage,
     };

@@ -117,18 +117,13 @@ pub struct DashboardPage {
     pub user: User,
 }
 
-/// A row of the users page, with what the viewer may do to that user.
-pub struct UserRow {
-    pub user: User,
-    pub manageable: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 pub struct UsersPage {
     pub nav: AdminNav,
-    pub rows: Vec<UserRow>,
+    pub users: Vec<User>,
     pub invitations: Vec<Token>,
+    /// Whether the viewer may manage users (admins), or only see and invite (editors).
     pub can_manage: bool,
 }
 
