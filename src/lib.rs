@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod middleware;
+pub mod render;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

@@ -4,13 +4,16 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
-/// Public pages may show images from anywhere (Markdown can link them) but run only our
-/// own scripts and styles.
+/// Public pages may show images from anywhere (Markdown can link them) and the video
+/// embeds the sanitiser allows (`render::markdown::IFRAME_PREFIXES`), but run only our own
+/// scripts and styles.
 const SITE_CSP: &str = "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
+     frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com; \
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'self'";
-/// The admin additionally can never be framed (clickjacking).
+/// The admin (whose preview shows the same embeds) can never be framed (clickjacking).
 const ADMIN_CSP: &str = "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
+     frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com; \
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 

@@ -1,0 +1,339 @@
+//! pulldown-cmark (tables, footnotes, strikethrough, task lists, smart punctuation,
+//! heading anchors) followed by ammonia. Only a [`SafeHtml`] that came out of
+//! [`render`] may be written into a page unescaped.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+use crate::domain::slug::slugify;
+
+/// HTML that has passed the sanitiser.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For HTML that was sanitised when it was stored (the cached `body_html`).
+    pub fn from_stored(html: String) -> Self {
+        Self(html)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SafeHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Embeds we let through: video players from these prefixes (also allowed by the CSP's
+/// `frame-src`).
+pub const IFRAME_PREFIXES: &[&str] = &[
+    "https://www.youtube-nocookie.com/embed/",
+    "https://www.youtube.com/embed/",
+    "https://player.vimeo.com/video/",
+];
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+pub fn render(markdown: &str) -> SafeHtml {
+    let events = with_heading_anchors(Parser::new_ext(markdown, options()));
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, events.into_iter());
+    SafeHtml(SANITIZER.clean(&unsafe_html).to_string())
+}
+
+/// Gives every heading a stable, unique `id` made from its text (`#setup`, `#setup-2`),
+/// unless the author set one with `{#id}`.
+fn with_heading_anchors<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
+    let mut events: Vec<Event<'a>> = Vec::new();
+    let mut used: HashSet<String> = HashSet::new();
+    let mut open_heading: Option<usize> = None;
+    let mut heading_text = String::new();
+    for event in parser {
+        match &event {
+            Event::Start(Tag::Heading { .. }) => {
+                open_heading = Some(events.len());
+                heading_text.clear();
+            }
+            Event::Text(text) | Event::Code(text) if open_heading.is_some() => {
+                heading_text.push_str(text);
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(start) = open_heading.take()
+                    && let Event::Start(Tag::Heading {
+                        level,
+                        id,
+                        classes,
+                        attrs,
+                    }) = &events[start]
+                {
+                    let base = id
+                        .as_deref()
+                        .map(str::to_owned)
+                        .or_else(|| slugify(&heading_text))
+                        .unwrap_or_else(|| "section".to_owned());
+                    let mut anchor = base.clone();
+                    let mut n = 2;
+                    while !used.insert(anchor.clone()) {
+                        anchor = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    events[start] = Event::Start(Tag::Heading {
+                        level: *level,
+                        id: Some(CowStr::from(anchor)),
+                        classes: classes.clone(),
+                        attrs: attrs.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        events.push(event);
+    }
+    events
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["input", "iframe"])
+        .add_tag_attributes("h1", ["id"])
+        .add_tag_attributes("h2", ["id"])
+        .add_tag_attributes("h3", ["id"])
+        .add_tag_attributes("h4", ["id"])
+        .add_tag_attributes("h5", ["id"])
+        .add_tag_attributes("h6", ["id"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("sup", ["class", "id"])
+        .add_tag_attributes("div", ["class", "id"])
+        .add_tag_attributes("li", ["id"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes(
+            "iframe",
+            [
+                "src",
+                "width",
+                "height",
+                "title",
+                "allowfullscreen",
+                "loading",
+            ],
+        )
+        .set_tag_attribute_value("img", "loading", "lazy")
+        .set_tag_attribute_value("iframe", "loading", "lazy")
+        .link_rel(Some("noopener"))
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("code", "class") => is_language_class(value).then_some(value.into()),
+            ("sup" | "div", "class") => FOOTNOTE_CLASSES.contains(&value).then_some(value.into()),
+            ("input", "type") => (value == "checkbox").then_some(value.into()),
+            ("iframe", "src") => IFRAME_PREFIXES
+                .iter()
+                .any(|prefix| value.starts_with(prefix))
+                .then_some(value.into()),
+            _ => Some(value.into()),
+        });
+    builder
+});
+
+const FOOTNOTE_CLASSES: &[&str] = &[
+    "footnote-reference",
+    "footnote-definition",
+    "footnote-definition-label",
+];
+
+/// `language-rust`, `language-c++`: what pulldown-cmark writes for fenced code.
+fn is_language_class(value: &str) -> bool {
+    value.strip_prefix("language-").is_some_and(|lang| {
+        !lang.is_empty()
+            && lang.len() <= 40
+            && lang
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-#._".contains(c))
+    })
+}
+
+/// The text of the Markdown without markup, for excerpts, reading time and search.
+pub fn plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
+                text.push(' ');
+            }
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first `max_chars` characters of the text, cut at a word boundary, with "…" when cut.
+pub fn excerpt(markdown: &str, max_chars: usize) -> String {
+    let text = plain_text(markdown);
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let at_word = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
+pub fn word_count(markdown: &str) -> usize {
+    plain_text(markdown).split_whitespace().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(markdown: &str) -> String {
+        render(markdown).into_string()
+    }
+
+    #[test]
+    fn renders_the_extensions() {
+        let out = html(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~\n\n- [x] done\n- [ ] todo\n\nNote[^1].\n\n[^1]: The note.\n",
+        );
+        assert!(
+            out.contains("<table>") && out.contains("<td>1</td>"),
+            "{out}"
+        );
+        assert!(out.contains("<del>gone</del>"), "{out}");
+        assert!(
+            out.contains("type=\"checkbox\"") && out.contains("checked"),
+            "{out}"
+        );
+        assert!(
+            out.contains("footnote-reference") && out.contains("footnote-definition"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn smart_punctuation() {
+        assert!(html("\"Quotes\" -- and...").contains("“Quotes” – and…"));
+    }
+
+    #[test]
+    fn headings_get_stable_unique_anchors() {
+        let out = html("# Getting started\n\n## Setup\n\n## Setup\n\n## Custom {#mine}\n");
+        assert!(out.contains("<h1 id=\"getting-started\">"), "{out}");
+        assert!(
+            out.contains("<h2 id=\"setup\">") && out.contains("<h2 id=\"setup-2\">"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<h2 id=\"mine\">") || out.contains("id=\"custom"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn code_keeps_its_language_and_images_load_lazily() {
+        let out = html("```rust\nfn main() {}\n```\n\n![A cat](/media/cat.jpg)");
+        assert!(out.contains("<code class=\"language-rust\">"), "{out}");
+        assert!(
+            out.contains("loading=\"lazy\"") && out.contains("alt=\"A cat\""),
+            "{out}"
+        );
+        let hostile = html("```\" onmouseover=\"alert(1)\nx\n```");
+        assert!(!hostile.contains("onmouseover"), "{hostile}");
+    }
+
+    #[test]
+    fn links_get_noopener() {
+        let out = html("[site](https://example.org)");
+        assert!(out.contains("rel=\"noopener\""), "{out}");
+    }
+
+    /// XSS payloads from the usual corpora: none may survive as markup.
+    #[test]
+    fn hostile_markdown_is_defused() {
+        let payloads = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[click](javascript:alert(1))",
+            "[click](JaVaScRiPt:alert(1))",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<svg onload=alert(1)><circle r=10 /></svg>",
+            "<svg><script>alert(1)</script></svg>",
+            "<!-- <script>alert(1)</script> -->",
+            "<iframe src=\"https://evil.example/\"></iframe>",
+            "<iframe src=\"javascript:alert(1)\"></iframe>",
+            "<div><p>unclosed <b>nesting</div></p>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<style>body{display:none}</style>",
+            "<object data=\"x.swf\"></object><embed src=\"x.swf\">",
+            "<form action=\"https://evil.example\"><input name=a></form>",
+            "<img src=\"data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+\">",
+            "<a href=\"vbscript:msgbox(1)\">x</a>",
+            "![x](\"onerror=\"alert(1))",
+            "<details open ontoggle=alert(1)>",
+            "<input type=\"text\" autofocus onfocus=alert(1)>",
+        ];
+        for payload in payloads {
+            let out = html(payload).to_lowercase();
+            // Event handlers only matter as attributes (a space before them).
+            for bad in [
+                "<script",
+                " onerror",
+                " onload",
+                " ontoggle",
+                " onfocus",
+                "javascript:",
+                "vbscript:",
+                "<svg",
+                "<style",
+                "<object",
+                "<embed",
+                "<form",
+                "<!--",
+                "data:image/svg",
+                "evil.example",
+            ] {
+                assert!(!out.contains(bad), "{payload:?} left {bad:?} in {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn allowed_embeds_pass() {
+        let out = html(
+            "<iframe src=\"https://www.youtube-nocookie.com/embed/abc\" title=\"Video\"></iframe>",
+        );
+        assert!(
+            out.contains("src=\"https://www.youtube-nocookie.com/embed/abc\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn excerpts_and_word_counts_use_plain_text() {
+        let md =
+            "# Title\n\nSome **bold** text with a [link](https://x.example).\n\nMore words here.";
+        assert_eq!(
+            plain_text(md),
+            "Title Some bold text with a link . More words here."
+        );
+        assert_eq!(word_count(md), 11);
+        assert_eq!(excerpt(md, 18), "Title Some bold…");
+        assert_eq!(excerpt("short", 100), "short");
+    }
+}
