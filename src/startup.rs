@@ -33,8 +33,10 @@ pub struct AppState {
     pub trust_proxy: bool,
 }
 
-/// Request bodies of forms are small; uploads get their own limit.
-const FORM_LIMIT_BYTES: usize = 256 * 1024;
+/// Largest form or request body we read (uploads stream and get their own limit). Above
+/// the editor's 2 MB text limit, so an over-long post comes back as a form message with
+/// the text kept, not as a bare 413.
+const FORM_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 const SESSION_COOKIE: &str = "folio_session";
 const SESSION_KEY_FILE: &str = "session.key";
 
@@ -93,6 +95,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(csrf))

@@ -37,6 +37,9 @@ type LinkFacts = (
     Option<chrono::NaiveDateTime>,
 );
 
+/// id, author, status, title, version, trashed.
+type PostFacts = (i32, i32, String, String, i32, Option<chrono::NaiveDateTime>);
+
 /// Everything a refused request must not touch.
 fn snapshot(site: &Site) -> String {
     let mut conn = site.connect();
@@ -60,8 +63,15 @@ fn snapshot(site: &Site) -> String {
         .order(tokens::id)
         .load(&mut conn)
         .unwrap();
-    let writing: Vec<(i32, i32)> = posts::table
-        .select((posts::id, posts::author_id))
+    let writing: Vec<PostFacts> = posts::table
+        .select((
+            posts::id,
+            posts::author_id,
+            posts::status,
+            posts::title,
+            posts::version,
+            posts::deleted_at,
+        ))
         .order(posts::id)
         .load(&mut conn)
         .unwrap();
@@ -81,6 +91,28 @@ fn new_target_user(site: &Site, n: usize) -> i32 {
     )
     .unwrap();
     user.id
+}
+
+fn new_post(site: &Site, n: usize, author: i32, trashed: bool) -> i32 {
+    use folio::domain::post::{Kind, Status};
+    use folio::store::posts::{self, Content};
+    let mut conn = site.connect();
+    let slug = format!("fixture-{n}");
+    let content = Content {
+        title: "Fixture",
+        slug: &slug,
+        body_markdown: "Text.",
+        body_html: "<p>Text.</p>",
+        excerpt: "",
+        meta_title: None,
+        meta_description: None,
+        canonical_url: None,
+    };
+    let id = posts::create(&mut conn, Kind::Post, author, &content, Status::Draft, None).unwrap();
+    if trashed {
+        posts::set_trashed(&mut conn, id, true).unwrap();
+    }
+    id
 }
 
 fn new_invitation(site: &Site, n: usize) -> i32 {
@@ -142,11 +174,12 @@ async fn viewer(server: &Server, site: &Site, role: Option<Role>) -> Viewer {
     }
 }
 
-fn allowed(row: &RouteAccess, role: Option<Role>) -> bool {
+fn allowed(row: &RouteAccess, role: Option<Role>, own: bool) -> bool {
     match (row.who, role) {
         (Who::Public, _) => true,
         (Who::LoggedIn, Some(_)) => true,
         (Who::AtLeast(needed), Some(role)) => role >= needed,
+        (Who::OwnerOr(needed), Some(role)) => own || role >= needed,
         (_, None) => false,
     }
 }
@@ -164,6 +197,9 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
     let server = site.start().await;
     let victim = new_target_user(&site, 0);
     let standing_invitation = new_invitation(&site, 0);
+    // Someone else's draft and trashed post, for refused requests.
+    let standing_draft = new_post(&site, 0, victim, false);
+    let standing_trashed = new_post(&site, 1, victim, true);
     let mut fixtures = 1;
     let mut checked = 0;
 
@@ -176,12 +212,12 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
     ] {
         let mut who = viewer(&server, &site, role).await;
         for row in ADMIN_ROUTES.iter().filter(|row| row.who != Who::Public) {
-            let may = allowed(row, role);
             let owners: &[bool] = match (row.target, role) {
-                (Target::User, Some(_)) => &[true, false],
+                (Target::User | Target::DraftPost, Some(_)) => &[true, false],
                 _ => &[false],
             };
             for &own in owners {
+                let may = allowed(row, role, own);
                 fixtures += 1;
                 let id = match (row.target, own) {
                     (Target::None, _) => None,
@@ -191,6 +227,17 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
                     (Target::User, false) => Some(victim),
                     (Target::Invitation, _) if may => Some(new_invitation(&site, fixtures)),
                     (Target::Invitation, _) => Some(standing_invitation),
+                    (Target::DraftPost, true) => {
+                        Some(new_post(&site, fixtures, who.id.unwrap(), false))
+                    }
+                    (Target::DraftPost, false) if may => {
+                        Some(new_post(&site, fixtures, victim, false))
+                    }
+                    (Target::DraftPost, false) => Some(standing_draft),
+                    (Target::TrashedPost, _) if may => {
+                        Some(new_post(&site, fixtures, victim, true))
+                    }
+                    (Target::TrashedPost, _) => Some(standing_trashed),
                 };
                 let path = match id {
                     Some(id) => row.path.replace("{id}", &id.to_string()),

@@ -3,6 +3,7 @@
 pub mod email;
 pub mod password;
 pub mod permissions;
+pub mod post;
 pub mod role;
 pub mod slug;
 pub mod throttle;

@@ -10,6 +10,8 @@ pub enum Who {
     Public,
     LoggedIn,
     AtLeast(Role),
+    /// The target's owner (any role), or anyone with at least this role.
+    OwnerOr(Role),
 }
 
 /// What `{id}` in the path names; such routes are tried on one's own record and on
@@ -19,6 +21,10 @@ pub enum Target {
     None,
     User,
     Invitation,
+    /// A draft post, owned by the viewer ("own") or by someone else.
+    DraftPost,
+    /// A post in the trash.
+    TrashedPost,
 }
 
 #[derive(Debug)]
@@ -153,6 +159,75 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[],
     ),
     route("GET", "/admin/audit", AtLeast(Role::Admin)),
+    route("GET", "/admin/posts", LoggedIn),
+    route("GET", "/admin/pages", AtLeast(Role::Editor)),
+    route("GET", "/admin/trash", AtLeast(Role::Editor)),
+    route("GET", "/admin/posts/new", LoggedIn),
+    route("GET", "/admin/pages/new", AtLeast(Role::Editor)),
+    on(
+        "POST",
+        "/admin/posts",
+        LoggedIn,
+        Target::None,
+        &[("title", "Access test"), ("action", "save")],
+    ),
+    on(
+        "POST",
+        "/admin/pages",
+        AtLeast(Role::Editor),
+        Target::None,
+        &[("title", "Access page"), ("action", "save")],
+    ),
+    on(
+        "POST",
+        "/admin/preview",
+        LoggedIn,
+        Target::None,
+        &[("body", "# Hi")],
+    ),
+    on(
+        "POST",
+        "/admin/trash/empty",
+        AtLeast(Role::Editor),
+        Target::None,
+        &[],
+    ),
+    // A draft post: its author may edit and trash it, editors may too.
+    on(
+        "GET",
+        "/admin/posts/{id}/edit",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[("title", "Edited"), ("action", "save"), ("version", "1")],
+    ),
+    on(
+        "GET",
+        "/admin/posts/{id}/delete",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}/delete",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}/restore",
+        AtLeast(Role::Editor),
+        Target::TrashedPost,
+        &[],
+    ),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod health;
 pub mod links;
 pub mod login;
+pub mod posts;
 pub mod profile;
 pub mod public;
 pub mod setup;
@@ -48,6 +49,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(profile::change_password)
         .service(profile::logout_everywhere)
         .service(audit::list)
+        .service(posts::list_posts)
+        .service(posts::list_pages)
+        .service(posts::trash)
+        .service(posts::new_post)
+        .service(posts::new_page)
+        .service(posts::create_post)
+        .service(posts::create_page)
+        .service(posts::edit)
+        .service(posts::update)
+        .service(posts::delete_confirm)
+        .service(posts::delete)
+        .service(posts::restore)
+        .service(posts::empty_trash)
+        .service(posts::preview)
         .service(api::session)
         .service(public::home);
 }

@@ -2,6 +2,8 @@
 //! `&mut DbConnection` and know nothing of HTTP; call them through `db::run`.
 
 pub mod audit;
+pub mod posts;
+pub mod settings;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

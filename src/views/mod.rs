@@ -87,6 +87,8 @@ pub struct AdminNav {
     pub csrf: String,
     pub show_users: bool,
     pub show_audit: bool,
+    /// Pages and the trash are editors' business.
+    pub show_pages: bool,
     pub flash: Option<String>,
 }
 
@@ -97,9 +99,18 @@ impl AdminNav {
             csrf: auth::csrf_token(session)?,
             show_users: can(user.role(), Action::ListUsers, Ownership::Site),
             show_audit: can(user.role(), Action::ViewAuditLog, Ownership::Site),
+            show_pages: can(user.role(), Action::ManagePages, Ownership::Site),
             flash: auth::take_flash(session)?,
         })
     }
+}
+
+/// A UTC time as the site shows it: `2026-11-21 10:30 CET`.
+pub fn local_time(at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&at)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// `2026-11-21 09:30` (UTC), or a dash.
@@ -115,6 +126,101 @@ pub fn datetime(at: &Option<NaiveDateTime>) -> String {
 pub struct DashboardPage {
     pub nav: AdminNav,
     pub user: User,
+    /// Drafts, pending, scheduled, published: the viewer's own, or everyone's for editors.
+    pub counts: crate::store::posts::Counts,
+    pub counts_are_everyones: bool,
+    pub my_drafts: Vec<PostListItem>,
+    /// Editors and admins only.
+    pub review_queue: Option<Vec<PostListItem>>,
+    pub upcoming: Option<Vec<PostListItem>>,
+    pub can_write_pages: bool,
+}
+
+/// A post as lists show it.
+pub struct PostListItem {
+    pub id: i32,
+    pub title: String,
+    pub author: String,
+    /// "Draft", "Pending review", "Scheduled for …", "Published …", "In the trash".
+    pub stage: String,
+    pub stage_class: &'static str,
+    pub updated: String,
+}
+
+impl PostListItem {
+    pub fn new(
+        post: &crate::store::posts::Post,
+        author: String,
+        now: NaiveDateTime,
+        tz: chrono_tz::Tz,
+    ) -> Self {
+        use crate::domain::post::Stage;
+        let (stage, stage_class) = match post.stage(now) {
+            Stage::Draft => ("Draft".to_owned(), "draft"),
+            Stage::PendingReview => ("Pending review".to_owned(), "pending"),
+            Stage::Scheduled(at) => (format!("Scheduled for {}", local_time(at, tz)), "scheduled"),
+            Stage::Published(at) => (format!("Published {}", local_time(at, tz)), "published"),
+            Stage::Trashed => ("In the trash".to_owned(), "trashed"),
+        };
+        Self {
+            id: post.id,
+            title: post.display_title().to_owned(),
+            author,
+            stage,
+            stage_class,
+            updated: local_time(post.updated_at, tz),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/posts.html")]
+pub struct PostListPage {
+    pub nav: AdminNav,
+    pub kind: crate::domain::post::Kind,
+    pub trashed: bool,
+    pub items: Vec<PostListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub has_next: bool,
+    pub query_prev: String,
+    pub query_next: String,
+    pub status: String,
+    pub author: Option<i32>,
+    /// Filled for viewers who see everyone's posts.
+    pub authors: Vec<User>,
+    pub tag: String,
+    pub q: String,
+    pub sort: String,
+    pub can_empty_trash: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor.html")]
+pub struct EditorPage {
+    pub nav: AdminNav,
+    pub kind: crate::domain::post::Kind,
+    pub post_id: Option<i32>,
+    /// "Draft", "Scheduled for …" etc. of the saved post.
+    pub stage: Option<String>,
+    pub is_published: bool,
+    pub can_publish: bool,
+    pub can_delete: bool,
+    pub form: crate::routes::posts::EditorForm,
+    pub errors: FormErrors,
+    pub preview: Option<String>,
+    /// Title and text of a newer save that this form would have overwritten.
+    pub conflict: Option<(String, String)>,
+    pub time_zone: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/trash_confirm.html")]
+pub struct TrashConfirmPage {
+    pub nav: AdminNav,
+    pub id: i32,
+    pub title: String,
+    pub kind: crate::domain::post::Kind,
 }
 
 #[derive(Template)]

@@ -1,0 +1,264 @@
+//! Posts and pages: kinds, statuses, what the public sees, and the rules for slugs and
+//! fields. Pure functions; the store and the handlers call them.
+
+use chrono::NaiveDateTime;
+
+use super::slug::slugify;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Post,
+    Page,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Post => "post",
+            Kind::Page => "page",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Kind> {
+        match raw {
+            "post" => Some(Kind::Post),
+            "page" => Some(Kind::Page),
+            _ => None,
+        }
+    }
+
+    /// `/admin/posts` or `/admin/pages`.
+    pub fn admin_path(self) -> &'static str {
+        match self {
+            Kind::Post => "/admin/posts",
+            Kind::Page => "/admin/pages",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Pending,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Pending => "pending",
+            Status::Published => "published",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Status> {
+        match raw {
+            "draft" => Some(Status::Draft),
+            "pending" => Some(Status::Pending),
+            "published" => Some(Status::Published),
+            _ => None,
+        }
+    }
+}
+
+/// Where a post stands, as the admin shows it. Decided at query time from status,
+/// publication time and trash, so scheduling needs no job runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Draft,
+    PendingReview,
+    Scheduled(NaiveDateTime),
+    Published(NaiveDateTime),
+    Trashed,
+}
+
+pub fn stage(
+    status: Status,
+    published_at: Option<NaiveDateTime>,
+    deleted_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Stage {
+    if deleted_at.is_some() {
+        return Stage::Trashed;
+    }
+    match (status, published_at) {
+        (Status::Published, Some(at)) if at > now => Stage::Scheduled(at),
+        (Status::Published, Some(at)) => Stage::Published(at),
+        (Status::Published, None) => Stage::Published(now),
+        (Status::Pending, _) => Stage::PendingReview,
+        (Status::Draft, _) => Stage::Draft,
+    }
+}
+
+/// Paths the site itself answers; no post or page may take them.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "static",
+    "media",
+    "tag",
+    "tags",
+    "author",
+    "authors",
+    "search",
+    "feed",
+    "feed-xml",
+    "rss",
+    "rss-xml",
+    "feed-json",
+    "sitemap",
+    "sitemap-xml",
+    "robots-txt",
+    "healthz",
+    "readyz",
+    "preview",
+    "page",
+    "favicon-ico",
+    "login",
+    "logout",
+];
+
+/// Normalises what the editor typed (spaces, capitals, punctuation become hyphens) and
+/// refuses what can't be a slug.
+pub fn normalise_slug(raw: &str) -> Result<String, String> {
+    let slug = slugify(raw).ok_or_else(|| {
+        "Use letters or digits in the slug (it becomes the post's address).".to_owned()
+    })?;
+    if RESERVED_SLUGS.contains(&slug.as_str()) {
+        return Err(format!(
+            "“{slug}” is an address the site itself uses; choose another slug."
+        ));
+    }
+    Ok(slug)
+}
+
+/// Limits on what an editor can type, each with its message.
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_EXCERPT_CHARS: usize = 1_000;
+pub const MAX_META_TITLE_CHARS: usize = 200;
+pub const MAX_META_DESCRIPTION_CHARS: usize = 400;
+pub const MAX_TAG_CHARS: usize = 100;
+pub const MAX_TAGS: usize = 30;
+
+/// Splits the comma-separated tag field into distinct, trimmed names.
+pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name.chars().count() > MAX_TAG_CHARS {
+            let start: String = name.chars().take(30).collect();
+            return Err(format!(
+                "The tag “{start}…” is too long: a tag has at most {MAX_TAG_CHARS} characters."
+            ));
+        }
+        if slugify(name).is_none() {
+            return Err(format!(
+                "The tag “{name}” needs at least one letter or digit."
+            ));
+        }
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_owned());
+        }
+    }
+    if names.len() > MAX_TAGS {
+        return Err(format!("A post can have at most {MAX_TAGS} tags."));
+    }
+    Ok(names)
+}
+
+/// An absolute http(s) URL, or nothing.
+pub fn parse_canonical_url(raw: &str) -> Result<Option<String>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match url::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(Some(url.to_string()))
+        }
+        _ => Err(
+            "The canonical URL must be a full address starting with https:// (or http://).".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 21)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn stage_is_decided_by_status_time_and_trash() {
+        let now = at(12);
+        assert_eq!(stage(Status::Draft, None, None, now), Stage::Draft);
+        assert_eq!(
+            stage(Status::Pending, None, None, now),
+            Stage::PendingReview
+        );
+        assert_eq!(
+            stage(Status::Published, Some(at(13)), None, now),
+            Stage::Scheduled(at(13))
+        );
+        assert_eq!(
+            stage(Status::Published, Some(at(11)), None, now),
+            Stage::Published(at(11))
+        );
+        assert_eq!(
+            stage(Status::Published, Some(at(11)), Some(at(12)), now),
+            Stage::Trashed
+        );
+    }
+
+    #[test]
+    fn slugs_are_normalised_and_reserved_ones_refused() {
+        assert_eq!(normalise_slug("  Hello World! ").unwrap(), "hello-world");
+        assert_eq!(normalise_slug("Ünïcode Title").unwrap(), "ünïcode-title");
+        assert!(
+            normalise_slug("Admin")
+                .unwrap_err()
+                .contains("site itself uses")
+        );
+        assert!(normalise_slug("feed.xml").is_err());
+        assert!(normalise_slug("!!!").is_err());
+    }
+
+    #[test]
+    fn tags_are_split_trimmed_and_deduplicated() {
+        assert_eq!(
+            parse_tags(" Rust, web ,rust,, SQL").unwrap(),
+            ["Rust", "web", "SQL"]
+        );
+        assert!(
+            parse_tags(&"x".repeat(500))
+                .unwrap_err()
+                .contains("too long")
+        );
+        assert!(parse_tags("!!!").is_err());
+        let many: Vec<String> = (0..40).map(|n| format!("t{n}")).collect();
+        assert!(parse_tags(&many.join(",")).is_err());
+    }
+
+    #[test]
+    fn canonical_urls_must_be_absolute_http() {
+        assert_eq!(parse_canonical_url(""), Ok(None));
+        assert!(
+            parse_canonical_url("https://example.org/a")
+                .unwrap()
+                .is_some()
+        );
+        assert!(parse_canonical_url("/relative").is_err());
+        assert!(parse_canonical_url("javascript:alert(1)").is_err());
+    }
+}
