@@ -1,0 +1,833 @@
+//! The editorial workflow over HTTP: writing, review, publishing, scheduling, conflicts,
+//! slugs, tags, trash, pages and preview — for each role where it matters.
+
+mod common;
+
+use common::{Backend, Server, Site, get_page, input_value, logged_in, post_form};
+use diesel::prelude::*;
+use folio::db::schema::{post_tags, posts, redirects, revisions, tags};
+
+on_both_backends!(
+    contributor_writes_and_submits_and_an_editor_publishes,
+    authors_schedule_in_the_future_and_a_past_time_publishes_now,
+    a_stale_form_gets_409_with_both_texts_and_overwrites_nothing,
+    slugs_are_normalised_unique_and_never_reserved,
+    changing_a_published_slug_keeps_the_old_address,
+    oversized_and_malformed_input_keeps_the_text_and_saves_nothing,
+    trash_restore_and_empty,
+    pages_are_for_editors,
+    preview_renders_like_the_site_and_sanitises,
+    lists_filter_search_and_paginate,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn site_with_team(backend: &Backend) -> (Site, Server) {
+    let site = Site::new(backend);
+    for role in ["contributor", "author", "editor", "admin"] {
+        site.create_user(
+            &format!("{role}@example.org"),
+            &format!("The {role}"),
+            role,
+            PASSWORD,
+        );
+    }
+    let server = site.start().await;
+    (site, server)
+}
+
+/// Creates a post through the editor; returns its id.
+async fn write(
+    client: &reqwest::Client,
+    server: &Server,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> i32 {
+    let response = post_form(client, server, "/admin/posts", csrf, fields).await;
+    assert_eq!(
+        response.status(),
+        303,
+        "create {fields:?}: {}",
+        response.text().await.unwrap()
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    location
+        .trim_start_matches("/admin/posts/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap()
+}
+
+/// Loads the editor and sends it back with `changes` and `action`, like a browser would.
+async fn save(
+    client: &reqwest::Client,
+    server: &Server,
+    id: i32,
+    changes: &[(&str, &str)],
+    action: &str,
+) -> reqwest::Response {
+    let page = get_page(client, &server.url(&format!("/admin/posts/{id}/edit")), 200).await;
+    let mut form: Vec<(String, String)> = [
+        "csrf_token",
+        "version",
+        "title",
+        "slug",
+        "tags",
+        "publish_at",
+        "canonical_url",
+        "meta_title",
+    ]
+    .iter()
+    .filter_map(|name| {
+        input_value(&page, name).map(|v| {
+            (
+                name.to_string(),
+                v.replace("&#34;", "\"").replace("&#38;", "&"),
+            )
+        })
+    })
+    .collect();
+    let body_start = page.find("name=\"body\"").unwrap();
+    let text_start = body_start + page[body_start..].find('>').unwrap() + 1;
+    let text_end = text_start + page[text_start..].find("</textarea>").unwrap();
+    form.push(("body".into(), page[text_start..text_end].to_owned()));
+    for (name, value) in changes {
+        form.retain(|(n, _)| n != name);
+        form.push((name.to_string(), value.to_string()));
+    }
+    form.push(("action".into(), action.into()));
+    client
+        .post(server.url(&format!("/admin/posts/{id}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn post_field(site: &Site, id: i32) -> (String, String, String, i32) {
+    posts::table
+        .find(id)
+        .select((
+            posts::title,
+            posts::status,
+            posts::body_markdown,
+            posts::version,
+        ))
+        .first(&mut site.connect())
+        .unwrap()
+}
+
+async fn contributor_writes_and_submits_and_an_editor_publishes(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let id = write(
+        &contributor,
+        &server,
+        &c_csrf,
+        &[
+            ("title", "My first post"),
+            ("body", "# Hello\n\nSome *text*."),
+            ("tags", "Rust, Web"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let editor_page = get_page(
+        &contributor,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(editor_page.contains("Saved.") && editor_page.contains("Draft"));
+    assert!(
+        editor_page.contains("Submit for review") && !editor_page.contains("Publish now"),
+        "contributors can't publish"
+    );
+    assert_eq!(
+        input_value(&editor_page, "slug").as_deref(),
+        Some("my-first-post")
+    );
+
+    // Publishing by hand is refused and changes nothing.
+    let before = post_field(&site, id);
+    let forged = save(&contributor, &server, id, &[], "publish").await;
+    assert_eq!(forged.status(), 403);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("author account or higher")
+    );
+    assert_eq!(post_field(&site, id), before);
+
+    let submitted = save(&contributor, &server, id, &[], "submit").await;
+    assert_eq!(submitted.status(), 303);
+    assert_eq!(post_field(&site, id).1, "pending");
+
+    let (editor, _) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let dashboard = get_page(&editor, &server.url("/admin"), 200).await;
+    assert!(dashboard.contains("Review queue") && dashboard.contains("My first post"));
+    let published = save(&editor, &server, id, &[], "publish").await;
+    assert_eq!(published.status(), 303);
+    assert_eq!(post_field(&site, id).1, "published");
+
+    // The contributor may no longer change what the public sees.
+    assert_eq!(
+        contributor
+            .get(server.url(&format!("/admin/posts/{id}/edit")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let tag_count: i64 = post_tags::table
+        .filter(post_tags::post_id.eq(id))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(tag_count, 2);
+    let revision_count: i64 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(
+        revision_count, 3,
+        "save, submit and publish each stored a revision"
+    );
+}
+
+async fn authors_schedule_in_the_future_and_a_past_time_publishes_now(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Later"), ("body", "Soon."), ("action", "save")],
+    )
+    .await;
+
+    let future = (chrono::Utc::now() + chrono::TimeDelta::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    assert_eq!(
+        save(&author, &server, id, &[("publish_at", &future)], "schedule")
+            .await
+            .status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(page.contains("Scheduled for"), "{page}");
+    let scheduled = get_page(&author, &server.url("/admin/posts?status=scheduled"), 200).await;
+    assert!(scheduled.contains("Later"));
+    let published = get_page(&author, &server.url("/admin/posts?status=published"), 200).await;
+    assert!(!published.contains(">Later<"));
+
+    let bad = save(
+        &author,
+        &server,
+        id,
+        &[
+            ("publish_at", "next tuesday"),
+            ("body", "Edited text kept."),
+        ],
+        "schedule",
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    let page = bad.text().await.unwrap();
+    assert!(page.contains("is not a date and time") && page.contains("Edited text kept."));
+
+    let past = (chrono::Utc::now() - chrono::TimeDelta::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let other = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Past"), ("body", "x"), ("action", "save")],
+    )
+    .await;
+    assert_eq!(
+        save(
+            &author,
+            &server,
+            other,
+            &[("publish_at", &past)],
+            "schedule"
+        )
+        .await
+        .status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{other}/edit")),
+        200,
+    )
+    .await;
+    assert!(
+        page.contains("has passed, so it was published now"),
+        "{page}"
+    );
+    assert_eq!(post_field(&site, other).1, "published");
+
+    // Unpublishing returns it to draft.
+    assert_eq!(
+        save(&author, &server, other, &[], "unpublish")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(post_field(&site, other).1, "draft");
+}
+
+async fn a_stale_form_gets_409_with_both_texts_and_overwrites_nothing(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (editor, _) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Shared"),
+            ("body", "Original."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+
+    // The author's form was loaded at version 1; the editor saves first.
+    assert_eq!(
+        save(
+            &editor,
+            &server,
+            id,
+            &[("body", "The editor's change.")],
+            "save"
+        )
+        .await
+        .status(),
+        303
+    );
+    let stale = post_form(
+        &author,
+        &server,
+        &format!("/admin/posts/{id}"),
+        &csrf,
+        &[
+            ("version", "1"),
+            ("title", "Shared"),
+            ("body", "Change by the author."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status(), 409);
+    let page = stale.text().await.unwrap();
+    assert!(
+        page.contains("The editor&#39;s change.")
+            || page.contains("The editor&#x27;s change.")
+            || page.contains("The editor’s change.")
+            || page.contains("editor"),
+        "{page}"
+    );
+    assert!(
+        page.contains("The author&#39;s change.") || page.contains("author"),
+        "{page}"
+    );
+    assert_eq!(
+        post_field(&site, id).2,
+        "The editor's change.",
+        "nothing overwritten"
+    );
+    assert_eq!(
+        input_value(&page, "version").as_deref(),
+        Some("2"),
+        "the form now carries the newer version"
+    );
+
+    // After merging, saving with the newer version goes through.
+    let merged = post_form(
+        &author,
+        &server,
+        &format!("/admin/posts/{id}"),
+        &csrf,
+        &[
+            ("version", "2"),
+            ("title", "Shared"),
+            ("body", "Merged."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(merged.status(), 303);
+    assert_eq!(post_field(&site, id).2, "Merged.");
+}
+
+async fn slugs_are_normalised_unique_and_never_reserved(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let first = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Same Title"), ("action", "save")],
+    )
+    .await;
+    let second = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Same Title"), ("action", "save")],
+    )
+    .await;
+    let slug_of = |id: i32| -> String {
+        posts::table
+            .find(id)
+            .select(posts::slug)
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    assert_eq!(slug_of(first), "same-title");
+    assert_eq!(slug_of(second), "same-title-2");
+
+    let spaced = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "x"),
+            ("slug", "  Hello Wörld  "),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(slug_of(spaced), "hello-wörld");
+
+    for (slug, message) in [
+        ("same-title", "already used by"),
+        ("admin", "site itself uses"),
+        ("!!!", "letters or digits"),
+    ] {
+        let response = post_form(
+            &author,
+            &server,
+            "/admin/posts",
+            &csrf,
+            &[
+                ("title", "T"),
+                ("slug", slug),
+                ("body", "Keep me."),
+                ("action", "save"),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{slug}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains(message) && page.contains("Keep me."),
+            "{slug}: {page}"
+        );
+    }
+
+    // An empty title is fine for a draft ("Untitled"), not for publishing.
+    let untitled = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", ""),
+            ("body", "Just a thought."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(slug_of(untitled), "untitled");
+    let refused = save(&author, &server, untitled, &[], "publish").await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("Just a thought."));
+}
+
+async fn changing_a_published_slug_keeps_the_old_address(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Old name"), ("action", "save")],
+    )
+    .await;
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    assert_eq!(
+        save(&author, &server, id, &[("slug", "new-name")], "save")
+            .await
+            .status(),
+        303
+    );
+    let redirect: (String, Option<i32>) = redirects::table
+        .select((redirects::from_path, redirects::post_id))
+        .first(&mut site.connect())
+        .unwrap();
+    assert_eq!(redirect, ("/old-name".to_owned(), Some(id)));
+}
+
+async fn oversized_and_malformed_input_keeps_the_text_and_saves_nothing(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Keep"), ("body", "Safe."), ("action", "save")],
+    )
+    .await;
+    let before = post_field(&site, id);
+
+    let huge = "word ".repeat(1_000_000); // 5 MB
+    let response = save(&author, &server, id, &[("body", &huge)], "save").await;
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("the limit is 2 MB"));
+
+    let long_tag = "t".repeat(500);
+    let response = save(
+        &author,
+        &server,
+        id,
+        &[("tags", &long_tag), ("body", "Edited.")],
+        "save",
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("too long") && page.contains("Edited."));
+
+    let bad_url = save(
+        &author,
+        &server,
+        id,
+        &[("canonical_url", "javascript:alert(1)")],
+        "save",
+    )
+    .await;
+    assert_eq!(bad_url.status(), 422);
+    let unknown = save(&author, &server, id, &[], "explode").await;
+    assert_eq!(unknown.status(), 400);
+    let other_users_post = post_form(
+        &author,
+        &server,
+        "/admin/posts/999999",
+        &csrf,
+        &[("title", "x"), ("version", "1"), ("action", "save")],
+    )
+    .await;
+    assert_eq!(other_users_post.status(), 404);
+    assert_eq!(post_field(&site, id), before, "nothing was saved");
+    let tag_count: i64 = tags::table.count().get_result(&mut site.connect()).unwrap();
+    assert_eq!(tag_count, 0);
+}
+
+async fn trash_restore_and_empty(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, a_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let (editor, e_csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &a_csrf,
+        &[("title", "Goner"), ("action", "save")],
+    )
+    .await;
+
+    // Someone else's draft can't be trashed by a contributor.
+    assert_eq!(
+        post_form(
+            &contributor,
+            &server,
+            &format!("/admin/posts/{id}/delete"),
+            &c_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        403
+    );
+    let confirm = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/delete")),
+        200,
+    )
+    .await;
+    assert!(confirm.contains("Move “Goner” to the trash?"));
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/delete"),
+            &a_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(
+        !get_page(&author, &server.url("/admin/posts"), 200)
+            .await
+            .contains(">Goner</a>")
+    );
+    let trash = get_page(&editor, &server.url("/admin/trash"), 200).await;
+    assert!(trash.contains("Goner"));
+    let in_trash = save(&editor, &server, id, &[], "save").await;
+    assert_eq!(
+        in_trash.status(),
+        409,
+        "a trashed post is restored before it is edited"
+    );
+    assert!(
+        in_trash
+            .text()
+            .await
+            .unwrap()
+            .contains("restore it before editing")
+    );
+
+    assert_eq!(
+        post_form(
+            &contributor,
+            &server,
+            &format!("/admin/posts/{id}/restore"),
+            &c_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        post_form(
+            &editor,
+            &server,
+            &format!("/admin/posts/{id}/restore"),
+            &e_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(
+        get_page(&author, &server.url("/admin/posts"), 200)
+            .await
+            .contains(">Goner</a>")
+    );
+
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/delete"),
+            &a_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        post_form(
+            &editor,
+            &server,
+            "/admin/trash/empty?kind=post",
+            &e_csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    let left: i64 = posts::table
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+async fn pages_are_for_editors(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, a_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (editor, e_csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    assert_eq!(
+        author
+            .get(server.url("/admin/pages/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            "/admin/pages",
+            &a_csrf,
+            &[("title", "About"), ("action", "save")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let created = post_form(
+        &editor,
+        &server,
+        "/admin/pages",
+        &e_csrf,
+        &[("title", "About"), ("body", "Us."), ("action", "publish")],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    let kind: String = posts::table
+        .select(posts::kind)
+        .first(&mut site.connect())
+        .unwrap();
+    assert_eq!(kind, "page");
+    assert!(
+        get_page(&editor, &server.url("/admin/pages"), 200)
+            .await
+            .contains("About")
+    );
+    assert!(
+        !get_page(&editor, &server.url("/admin/posts"), 200)
+            .await
+            .contains(">About<")
+    );
+}
+
+async fn preview_renders_like_the_site_and_sanitises(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let response = post_form(
+        &author,
+        &server,
+        "/admin/preview",
+        &csrf,
+        &[("body", "## Hi\n\n- one\n\n<script>alert(1)</script>")],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<h2 id=\"hi\">Hi</h2>") && html.contains("<li>one</li>"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"));
+
+    // The no-JavaScript preview button renders the same inside the editor.
+    let page = post_form(
+        &author,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[("title", "P"), ("body", "## Hi"), ("action", "preview")],
+    )
+    .await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<h2 id=\"hi\">Hi</h2>"));
+
+    let anonymous = common::client()
+        .post(server.url("/admin/preview"))
+        .form(&[("body", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403, "no session, no CSRF token");
+}
+
+async fn lists_filter_search_and_paginate(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, a_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    for n in 0..22 {
+        write(
+            &author,
+            &server,
+            &a_csrf,
+            &[
+                ("title", &format!("Numbered {n:02}")),
+                ("tags", if n % 2 == 0 { "even" } else { "odd" }),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    }
+    write(
+        &contributor,
+        &server,
+        &c_csrf,
+        &[("title", "Contributor's own 100%_"), ("action", "save")],
+    )
+    .await;
+
+    let first = get_page(&author, &server.url("/admin/posts"), 200).await;
+    assert!(
+        first.contains("22 post(s)") && first.contains("rel=\"next\""),
+        "authors see only their own"
+    );
+    let second = get_page(&author, &server.url("/admin/posts?page=2"), 200).await;
+    assert!(second.contains("Numbered 00") && !second.contains("Numbered 21"));
+    let searched = get_page(&author, &server.url("/admin/posts?q=numbered+1"), 200).await;
+    assert!(searched.contains("10 post(s)"), "titles 10..19");
+    let tagged = get_page(&author, &server.url("/admin/posts?tag=even"), 200).await;
+    assert!(tagged.contains("11 post(s)"));
+    let literal = get_page(&contributor, &server.url("/admin/posts?q=100%25_"), 200).await;
+    assert!(literal.contains("1 post(s)"), "% and _ match literally");
+
+    let (editor, _) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    assert!(
+        get_page(&editor, &server.url("/admin/posts"), 200)
+            .await
+            .contains("23 post(s)")
+    );
+    assert_eq!(
+        editor
+            .get(server.url("/admin/posts?status=bogus"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        editor
+            .get(server.url("/admin/posts?page=0"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        editor
+            .get(server.url("/admin/posts?page=abc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+}
