@@ -115,6 +115,19 @@ fn new_post(site: &Site, n: usize, author: i32, trashed: bool) -> i32 {
     id
 }
 
+/// A revision of the post (for paths with `{rev}`).
+fn revision_of(site: &Site, post_id: i32) -> i32 {
+    use folio::db::schema::revisions;
+    let mut conn = site.connect();
+    folio::store::posts::add_revision(&mut conn, post_id, 1, "Old title", "Old text.").unwrap();
+    revisions::table
+        .filter(revisions::post_id.eq(post_id))
+        .order(revisions::id.desc())
+        .select(revisions::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
 fn new_invitation(site: &Site, n: usize) -> i32 {
     let mut conn = site.connect();
     let email = format!("invited{n}@example.org");
@@ -239,10 +252,13 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
                     }
                     (Target::TrashedPost, _) => Some(standing_trashed),
                 };
-                let path = match id {
+                let mut path = match id {
                     Some(id) => row.path.replace("{id}", &id.to_string()),
                     None => row.path.to_owned(),
                 };
+                if let (Some(id), true) = (id, path.contains("{rev}")) {
+                    path = path.replace("{rev}", &revision_of(&site, id).to_string());
+                }
                 let label = format!("{} {path} as {role:?} (own: {own})", row.method);
                 let before = snapshot(&site);
                 let response = match row.method {

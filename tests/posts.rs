@@ -18,6 +18,8 @@ on_both_backends!(
     pages_are_for_editors,
     preview_renders_like_the_site_and_sanitises,
     lists_filter_search_and_paginate,
+    revisions_are_listed_compared_and_restored,
+    autosave_keeps_one_rolling_copy_and_offers_it_back,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -724,13 +726,14 @@ async fn preview_renders_like_the_site_and_sanitises(backend: Backend) {
     let response = post_form(
         &author,
         &server,
-        "/admin/preview",
+        "/api/admin/preview",
         &csrf,
         &[("body", "## Hi\n\n- one\n\n<script>alert(1)</script>")],
     )
     .await;
     assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
+    let json: serde_json::Value = response.json().await.unwrap();
+    let html = json["html"].as_str().unwrap();
     assert!(
         html.contains("<h2 id=\"hi\">Hi</h2>") && html.contains("<li>one</li>"),
         "{html}"
@@ -750,7 +753,7 @@ async fn preview_renders_like_the_site_and_sanitises(backend: Backend) {
     assert!(page.text().await.unwrap().contains("<h2 id=\"hi\">Hi</h2>"));
 
     let anonymous = common::client()
-        .post(server.url("/admin/preview"))
+        .post(server.url("/api/admin/preview"))
         .form(&[("body", "x")])
         .send()
         .await
@@ -830,4 +833,235 @@ async fn lists_filter_search_and_paginate(backend: Backend) {
             .status(),
         400
     );
+}
+
+async fn revisions_are_listed_compared_and_restored(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "History"),
+            ("body", "one\ntwo three\n"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        save(
+            &author,
+            &server,
+            id,
+            &[("body", "one\ntwo 3\nfour\n")],
+            "save"
+        )
+        .await
+        .status(),
+        303
+    );
+
+    let history = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/revisions")),
+        200,
+    )
+    .await;
+    assert_eq!(
+        history.matches("/restore\"").count(),
+        1,
+        "the older of two versions can be restored"
+    );
+    let diff = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/compare")),
+        200,
+    )
+    .await;
+    assert!(
+        diff.contains("diff-delete") && diff.contains("diff-insert"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("<mark>three</mark>") && diff.contains("<mark>3</mark>"),
+        "word-level highlights: {diff}"
+    );
+
+    let first_revision: i32 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .order(revisions::id.asc())
+        .select(revisions::id)
+        .first(&mut site.connect())
+        .unwrap();
+    let view = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/revisions/{first_revision}")),
+        200,
+    )
+    .await;
+    assert!(view.contains("two three"));
+    let restored = post_form(
+        &author,
+        &server,
+        &format!("/admin/posts/{id}/revisions/{first_revision}/restore"),
+        &csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status(), 303);
+    assert_eq!(post_field(&site, id).2, "one\ntwo three\n");
+    let count: i64 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(count, 3, "restoring added a revision");
+
+    // Another post's revision id doesn't work here; contributors can't see others' history.
+    let other = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Other"), ("action", "save")],
+    )
+    .await;
+    assert_eq!(
+        author
+            .get(server.url(&format!("/admin/posts/{other}/revisions/{first_revision}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let (contributor, _) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    assert_eq!(
+        contributor
+            .get(server.url(&format!("/admin/posts/{id}/revisions")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+async fn autosave_keeps_one_rolling_copy_and_offers_it_back(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let autosave = |url: String, body: &'static str| {
+        let author = author.clone();
+        let csrf = csrf.clone();
+        let url = server.url(&url);
+        async move {
+            author
+                .post(url)
+                .header("x-csrf-token", csrf)
+                .form(&[("title", "Typed title"), ("body", body), ("kind", "post")])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // A new post is created as a draft on its first autosave.
+    let created = autosave("/api/admin/posts/autosave".into(), "First words.").await;
+    assert_eq!(created.status(), 201);
+    let json: serde_json::Value = created.json().await.unwrap();
+    let id = json["id"].as_i64().unwrap() as i32;
+    assert_eq!(
+        post_field(&site, id),
+        (
+            "Typed title".to_owned(),
+            "draft".to_owned(),
+            "First words.".to_owned(),
+            1
+        )
+    );
+
+    for text in ["More words.", "Even more words."] {
+        assert_eq!(
+            autosave(format!("/api/admin/posts/{id}/autosave"), text)
+                .await
+                .status(),
+            200
+        );
+    }
+    let rolling: i64 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .filter(revisions::is_autosave.eq(true))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(rolling, 1, "one rolling autosave, not a flood");
+    assert_eq!(
+        post_field(&site, id).2,
+        "First words.",
+        "autosave doesn't change the saved post"
+    );
+
+    let editor = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(editor.contains("autosaved but not saved"), "{editor}");
+    let restored = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit?restore=autosave")),
+        200,
+    )
+    .await;
+    assert!(
+        restored.contains(">Even more words.</textarea>"),
+        "{restored}"
+    );
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/autosave/discard"),
+            &csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    let editor = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(!editor.contains("autosaved but not saved"));
+
+    // Someone else's post can't be autosaved into; a logged-out session gets 401.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let refused = contributor
+        .post(server.url(&format!("/api/admin/posts/{id}/autosave")))
+        .header("x-csrf-token", &c_csrf)
+        .form(&[("title", "x"), ("body", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        post_form(&contributor, &server, "/admin/logout", &c_csrf, &[])
+            .await
+            .status(),
+        303
+    );
+    let page = get_page(&contributor, &server.url("/admin/login"), 200).await;
+    let anon_csrf = input_value(&page, "csrf_token").unwrap();
+    let anonymous = contributor
+        .post(server.url(&format!("/api/admin/posts/{id}/autosave")))
+        .header("x-csrf-token", &anon_csrf)
+        .form(&[("title", "x"), ("body", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
 }

@@ -21,7 +21,8 @@ pub enum Target {
     None,
     User,
     Invitation,
-    /// A draft post, owned by the viewer ("own") or by someone else.
+    /// A draft post, owned by the viewer ("own") or by someone else; `{rev}` in the path
+    /// is one of its revisions.
     DraftPost,
     /// A post in the trash.
     TrashedPost,
@@ -180,10 +181,59 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
     ),
     on(
         "POST",
-        "/admin/preview",
+        "/api/admin/preview",
         LoggedIn,
         Target::None,
         &[("body", "# Hi")],
+    ),
+    on(
+        "POST",
+        "/api/admin/posts/autosave",
+        LoggedIn,
+        Target::None,
+        &[("title", "Typed"), ("body", "x")],
+    ),
+    on(
+        "POST",
+        "/api/admin/posts/{id}/autosave",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[("title", "Typed"), ("body", "x")],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}/autosave/discard",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "GET",
+        "/admin/posts/{id}/revisions",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "GET",
+        "/admin/posts/{id}/compare",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "GET",
+        "/admin/posts/{id}/revisions/{rev}",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}/revisions/{rev}/restore",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
     ),
     on(
         "POST",

@@ -12,6 +12,7 @@ pub mod login;
 pub mod posts;
 pub mod profile;
 pub mod public;
+pub mod revisions;
 pub mod setup;
 pub mod users;
 
@@ -63,6 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(posts::restore)
         .service(posts::empty_trash)
         .service(posts::preview)
+        .service(revisions::list)
+        .service(revisions::compare)
+        .service(revisions::show)
+        .service(revisions::restore)
+        .service(revisions::autosave_new)
+        .service(revisions::autosave)
+        .service(revisions::discard_autosave)
         .service(api::session)
         .service(public::home);
 }

@@ -35,7 +35,7 @@ fn ownership(user: &User, post: &Post) -> Ownership {
 }
 
 /// May `user` open and save this post's content?
-fn require_edit(user: &User, post: &Post) -> AppResult<()> {
+pub fn require_edit(user: &User, post: &Post) -> AppResult<()> {
     if post.kind() == Kind::Page {
         return auth::require(user, Action::ManagePages, Ownership::Site);
     }
@@ -55,7 +55,7 @@ fn require_publish(user: &User, post: Option<&Post>, kind: Kind) -> AppResult<()
     auth::require(user, Action::Publish, own)
 }
 
-fn require_create(user: &User, kind: Kind) -> AppResult<()> {
+pub fn require_create(user: &User, kind: Kind) -> AppResult<()> {
     match kind {
         Kind::Post => auth::require(user, Action::WriteDraft, Ownership::Own),
         Kind::Page => auth::require(user, Action::ManagePages, Ownership::Site),
@@ -336,23 +336,52 @@ async fn new_form(
     views::html(StatusCode::OK, &page)
 }
 
+#[derive(Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    restore: String,
+}
+
+/// The editor. When the user's autosave is newer than the saved post, it is offered
+/// back (`?restore=autosave` loads it into the form).
 #[get("/admin/posts/{id}/edit")]
 pub async fn edit(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
     id: web::Path<i32>,
+    query: web::Query<EditQuery>,
 ) -> AppResult<HttpResponse> {
     let user = user.0;
     let id = id.into_inner();
-    let (post, tags, tz) = db::run(&state.pool, move |conn| {
+    let me = user.id;
+    let (post, tags, tz, autosave) = db::run(&state.pool, move |conn| {
         let post = posts::find(conn, id)?.ok_or_else(AppError::not_found)?;
-        Ok((post, posts::tags_of(conn, id)?, settings::time_zone(conn)?))
+        let autosave = crate::store::revisions::autosave_of(conn, id, me)?;
+        Ok((
+            post,
+            posts::tags_of(conn, id)?,
+            settings::time_zone(conn)?,
+            autosave,
+        ))
     })
     .await?;
     require_edit(&user, &post)?;
-    let form = EditorForm::from_post(&post, &tags, tz);
-    let page = EditorPage::new(
+    let newer_autosave = autosave.filter(|saved| {
+        saved.created_at > post.updated_at
+            && (saved.title != post.title || saved.body_markdown != post.body_markdown)
+    });
+    let mut form = EditorForm::from_post(&post, &tags, tz);
+    let mut offer = None;
+    match (newer_autosave, query.restore.as_str()) {
+        (Some(saved), "autosave") => {
+            form.title = saved.title;
+            form.body = saved.body_markdown;
+        }
+        (Some(saved), _) => offer = Some(views::local_time(saved.created_at, tz)),
+        (None, _) => {}
+    }
+    let mut page = EditorPage::new(
         AdminNav::new(&user, &session)?,
         &user,
         post.kind(),
@@ -360,6 +389,7 @@ pub async fn edit(
         form,
         tz,
     );
+    page.autosave_offer = offer;
     views::html(StatusCode::OK, &page)
 }
 
@@ -436,6 +466,7 @@ impl EditorPage {
             errors: FormErrors::default(),
             preview: None,
             conflict: None,
+            autosave_offer: None,
             time_zone: tz.to_string(),
         }
     }
@@ -891,8 +922,8 @@ pub struct PreviewForm {
     body: String,
 }
 
-/// Renders Markdown exactly as the site will (the live preview posts here).
-#[post("/admin/preview")]
+/// Renders Markdown exactly as the site will: the admin script's live preview.
+#[post("/api/admin/preview")]
 pub async fn preview(_user: CurrentUser, form: web::Form<PreviewForm>) -> AppResult<HttpResponse> {
     if form.body.len() > rules::MAX_BODY_BYTES {
         return Err(AppError::PayloadTooLarge(format!(
@@ -902,7 +933,5 @@ pub async fn preview(_user: CurrentUser, form: web::Form<PreviewForm>) -> AppRes
     }
     let body = form.into_inner().body;
     let html = web::block(move || render::render(&body).into_string()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "html": html })))
 }

@@ -211,6 +211,8 @@ pub struct EditorPage {
     pub preview: Option<String>,
     /// Title and text of a newer save that this form would have overwritten.
     pub conflict: Option<(String, String)>,
+    /// When the user's autosave is newer than the saved post: when it was made.
+    pub autosave_offer: Option<String>,
     pub time_zone: String,
 }
 
@@ -319,4 +321,46 @@ pub struct AuditPage {
     pub has_next: bool,
     pub query_prev: String,
     pub query_next: String,
+}
+
+pub struct RevisionItem {
+    pub id: i32,
+    pub title: String,
+    pub author: String,
+    pub saved: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/revisions.html")]
+pub struct RevisionsPage {
+    pub nav: AdminNav,
+    pub post_id: i32,
+    pub title: String,
+    pub items: Vec<RevisionItem>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/revision.html")]
+pub struct RevisionView {
+    pub nav: AdminNav,
+    pub post_id: i32,
+    pub post_title: String,
+    pub revision_id: i32,
+    pub saved: String,
+    pub title: String,
+    pub body: String,
+    /// Sanitised rendering of `body`.
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/compare.html")]
+pub struct CompareView {
+    pub nav: AdminNav,
+    pub post_id: i32,
+    pub post_title: String,
+    pub from_label: String,
+    pub to_label: String,
+    pub title_change: Option<(String, String)>,
+    pub lines: Vec<crate::render::diff::DiffLine>,
 }

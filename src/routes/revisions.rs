@@ -1,0 +1,316 @@
+//! History of a post: the list of revisions, one revision, a diff between two, restoring
+//! one; and the rolling autosave the admin script writes while someone types.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{self, CurrentUser};
+use crate::db;
+use crate::domain::post::{self as rules, Kind, Status};
+use crate::error::{AppError, AppResult};
+use crate::render;
+use crate::routes::posts::require_edit;
+use crate::routes::users::redirect;
+use crate::startup::AppState;
+use crate::store::posts::{self, Content, Post};
+use crate::store::revisions::{self, Revision};
+use crate::store::settings;
+use crate::store::users::User;
+use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, RevisionsPage};
+
+/// The post, if `user` may edit it.
+async fn editable(state: &AppState, user: &User, id: i32) -> AppResult<Post> {
+    let post = db::run(&state.pool, move |conn| {
+        posts::find(conn, id)?.ok_or_else(AppError::not_found)
+    })
+    .await?;
+    require_edit(user, &post)?;
+    Ok(post)
+}
+
+#[get("/admin/posts/{id}/revisions")]
+pub async fn list(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    let post = editable(&state, &user.0, id.into_inner()).await?;
+    let post_id = post.id;
+    let (history, tz) = db::run(&state.pool, move |conn| {
+        Ok((
+            revisions::history(conn, post_id)?,
+            settings::time_zone(conn)?,
+        ))
+    })
+    .await?;
+    let items = history
+        .into_iter()
+        .map(|(revision, author)| RevisionItem {
+            id: revision.id,
+            title: revision.title,
+            author: author.unwrap_or_else(|| "a deleted user".to_owned()),
+            saved: views::local_time(revision.created_at, tz),
+        })
+        .collect();
+    let page = RevisionsPage {
+        nav: AdminNav::new(&user.0, &session)?,
+        post_id,
+        title: post.display_title().to_owned(),
+        items,
+    };
+    views::html(StatusCode::OK, &page)
+}
+
+#[get("/admin/posts/{id}/revisions/{rev}")]
+pub async fn show(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, i32)>,
+) -> AppResult<HttpResponse> {
+    let (id, rev) = path.into_inner();
+    let post = editable(&state, &user.0, id).await?;
+    let (revision, tz) = db::run(&state.pool, move |conn| {
+        let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
+        Ok((revision, settings::time_zone(conn)?))
+    })
+    .await?;
+    let page = RevisionView {
+        nav: AdminNav::new(&user.0, &session)?,
+        post_id: post.id,
+        post_title: post.display_title().to_owned(),
+        revision_id: revision.id,
+        saved: views::local_time(revision.created_at, tz),
+        html: render::render(&revision.body_markdown).into_string(),
+        title: revision.title,
+        body: revision.body_markdown,
+    };
+    views::html(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+/// Diff between two revisions (by default the two newest).
+#[get("/admin/posts/{id}/compare")]
+pub async fn compare(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<i32>,
+    query: web::Query<CompareQuery>,
+) -> AppResult<HttpResponse> {
+    let post = editable(&state, &user.0, id.into_inner()).await?;
+    let post_id = post.id;
+    let CompareQuery { from, to } = query.into_inner();
+    let (old, new, tz) = db::run(&state.pool, move |conn| {
+        let history = revisions::history(conn, post_id)?;
+        let find = |conn: &mut db::DbConnection,
+                    wanted: Option<i32>,
+                    fallback: usize|
+         -> AppResult<Option<Revision>> {
+            match wanted {
+                Some(id) => revisions::find(conn, post_id, id)?
+                    .map(Some)
+                    .ok_or_else(|| {
+                        AppError::NotFound(format!("Revision {id} is not one of this post's."))
+                    }),
+                None => Ok(history.get(fallback).map(|(r, _)| r.clone())),
+            }
+        };
+        let new = find(conn, to, 0)?;
+        let old = find(conn, from, 1)?;
+        Ok((old, new, settings::time_zone(conn)?))
+    })
+    .await?;
+    let describe = |r: &Option<Revision>| {
+        r.as_ref()
+            .map(|r| views::local_time(r.created_at, tz))
+            .unwrap_or_else(|| "nothing".to_owned())
+    };
+    let page = CompareView {
+        nav: AdminNav::new(&user.0, &session)?,
+        post_id,
+        post_title: post.display_title().to_owned(),
+        from_label: describe(&old),
+        to_label: describe(&new),
+        title_change: match (&old, &new) {
+            (Some(a), Some(b)) if a.title != b.title => Some((a.title.clone(), b.title.clone())),
+            _ => None,
+        },
+        lines: render::diff::lines(
+            old.as_ref().map_or("", |r| r.body_markdown.as_str()),
+            new.as_ref().map_or("", |r| r.body_markdown.as_str()),
+        ),
+    };
+    views::html(StatusCode::OK, &page)
+}
+
+#[post("/admin/posts/{id}/revisions/{rev}/restore")]
+pub async fn restore(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(i32, i32)>,
+) -> AppResult<HttpResponse> {
+    let (id, rev) = path.into_inner();
+    let post = editable(&state, &user.0, id).await?;
+    if post.deleted_at.is_some() {
+        return Err(AppError::Conflict(
+            "This post is in the trash: restore it before editing.".into(),
+        ));
+    }
+    let author = user.0.id;
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
+            let html = render::render(&revision.body_markdown).into_string();
+            revisions::restore_into_post(
+                conn,
+                id,
+                &revision.title,
+                &revision.body_markdown,
+                &html,
+            )?;
+            // Restoring is itself a change in the history.
+            posts::add_revision(conn, id, author, &revision.title, &revision.body_markdown)?;
+            Ok(revision.created_at)
+        })
+    })
+    .await?;
+    let tz = db::run(&state.pool, |conn| Ok(settings::time_zone(conn)?)).await?;
+    auth::set_flash(
+        &session,
+        format!(
+            "Restored the version saved {}.",
+            views::local_time(saved, tz)
+        ),
+    )?;
+    Ok(redirect(&format!("/admin/posts/{}/edit", post.id)))
+}
+
+#[derive(Deserialize)]
+pub struct AutosaveForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    kind: String,
+}
+
+fn check_autosave(form: &AutosaveForm) -> AppResult<()> {
+    if form.body.len() > rules::MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "The text is longer than {} MB; it was not autosaved.",
+            rules::MAX_BODY_BYTES / 1_048_576
+        )));
+    }
+    if form.title.chars().count() > rules::MAX_TITLE_CHARS {
+        return Err(AppError::BadRequest(
+            "The title is too long to autosave.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// First autosave of a new post: creates it as a draft with what was typed.
+#[post("/api/admin/posts/autosave")]
+pub async fn autosave_new(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<AutosaveForm>,
+) -> AppResult<HttpResponse> {
+    let user = user.0;
+    let form = form.into_inner();
+    check_autosave(&form)?;
+    let kind = if form.kind == "page" {
+        Kind::Page
+    } else {
+        Kind::Post
+    };
+    crate::routes::posts::require_create(&user, kind)?;
+    let author = user.id;
+    let (id, version) = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let title = form.title.trim();
+            let base = rules::normalise_slug(title).unwrap_or_else(|_| "untitled".to_owned());
+            let slug = posts::free_slug(conn, &base, None)?;
+            let html = render::render(&form.body).into_string();
+            let content = Content {
+                title,
+                slug: &slug,
+                body_markdown: &form.body,
+                body_html: &html,
+                excerpt: "",
+                meta_title: None,
+                meta_description: None,
+                canonical_url: None,
+            };
+            let id = posts::create(conn, kind, author, &content, Status::Draft, None)?;
+            posts::add_revision(conn, id, author, title, &form.body)?;
+            Ok((id, 1))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": id,
+        "version": version,
+        "edit_url": format!("/admin/posts/{id}/edit"),
+        "action": format!("/admin/posts/{id}"),
+        "autosave_url": format!("/api/admin/posts/{id}/autosave"),
+        "saved_at": Utc::now().to_rfc3339(),
+    })))
+}
+
+/// The rolling autosave of an existing post: what the user typed, not yet saved.
+#[post("/api/admin/posts/{id}/autosave")]
+pub async fn autosave(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    form: web::Form<AutosaveForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    check_autosave(&form)?;
+    let post = editable(&state, &user.0, id.into_inner()).await?;
+    let (post_id, author) = (post.id, user.0.id);
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            Ok(revisions::autosave(
+                conn,
+                post_id,
+                author,
+                form.title.trim(),
+                &form.body,
+            )?)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "saved_at": Utc::now().to_rfc3339() })))
+}
+
+#[post("/admin/posts/{id}/autosave/discard")]
+pub async fn discard_autosave(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    let post = editable(&state, &user.0, id.into_inner()).await?;
+    let (post_id, author) = (post.id, user.0.id);
+    db::run(&state.pool, move |conn| {
+        Ok(revisions::discard_autosave(conn, post_id, author)?)
+    })
+    .await?;
+    auth::set_flash(&session, "The unsaved changes were discarded.")?;
+    Ok(redirect(&format!("/admin/posts/{post_id}/edit")))
+}

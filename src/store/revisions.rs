@@ -1,0 +1,108 @@
+//! Revisions: one per explicit save, plus at most one rolling autosave per user and post.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{posts, revisions, users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = revisions)]
+pub struct Revision {
+    pub id: i32,
+    pub post_id: i32,
+    pub author_id: Option<i32>,
+    pub title: String,
+    pub body_markdown: String,
+    pub is_autosave: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// A revision as the history lists it, with its author's name (None once deleted).
+pub type Listed = (Revision, Option<String>);
+
+/// Explicit revisions of a post, newest first.
+pub fn history(conn: &mut DbConnection, post_id: i32) -> QueryResult<Vec<Listed>> {
+    revisions::table
+        .left_join(users::table.on(revisions::author_id.eq(users::id.nullable())))
+        .filter(revisions::post_id.eq(post_id))
+        .filter(revisions::is_autosave.eq(false))
+        .order((revisions::created_at.desc(), revisions::id.desc()))
+        .select((Revision::as_select(), users::display_name.nullable()))
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, post_id: i32, id: i32) -> QueryResult<Option<Revision>> {
+    revisions::table
+        .find(id)
+        .filter(revisions::post_id.eq(post_id))
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn autosave_of(
+    conn: &mut DbConnection,
+    post_id: i32,
+    user_id: i32,
+) -> QueryResult<Option<Revision>> {
+    revisions::table
+        .filter(revisions::post_id.eq(post_id))
+        .filter(revisions::author_id.eq(user_id))
+        .filter(revisions::is_autosave.eq(true))
+        .select(Revision::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Replaces the user's rolling autosave of the post. Call inside a write transaction.
+pub fn autosave(
+    conn: &mut DbConnection,
+    post_id: i32,
+    user_id: i32,
+    title: &str,
+    body: &str,
+) -> QueryResult<()> {
+    discard_autosave(conn, post_id, user_id)?;
+    diesel::insert_into(revisions::table)
+        .values((
+            revisions::post_id.eq(post_id),
+            revisions::author_id.eq(user_id),
+            revisions::title.eq(title),
+            revisions::body_markdown.eq(body),
+            revisions::is_autosave.eq(true),
+            revisions::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn discard_autosave(conn: &mut DbConnection, post_id: i32, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(
+        revisions::table
+            .filter(revisions::post_id.eq(post_id))
+            .filter(revisions::author_id.eq(user_id))
+            .filter(revisions::is_autosave.eq(true)),
+    )
+    .execute(conn)
+}
+
+/// Puts an old title and text back as the post's current content (a new version, so
+/// forms opened before conflict instead of overwriting it).
+pub fn restore_into_post(
+    conn: &mut DbConnection,
+    post_id: i32,
+    title: &str,
+    body: &str,
+    body_html: &str,
+) -> QueryResult<usize> {
+    diesel::update(posts::table.find(post_id))
+        .set((
+            posts::title.eq(title),
+            posts::body_markdown.eq(body),
+            posts::body_html.eq(body_html),
+            posts::version.eq(posts::version + 1),
+            posts::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
