@@ -31,6 +31,7 @@ pub struct AppState {
     pub base_url: url::Url,
     pub sessions: SessionPolicy,
     pub trust_proxy: bool,
+    pub settings: crate::cache::SettingsCache,
 }
 
 /// Largest form or request body we read (uploads stream and get their own limit). Above
@@ -89,6 +90,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         base_url: base_url.clone(),
         sessions: config.sessions,
         trust_proxy: config.trust_proxy,
+        settings: crate::cache::SettingsCache::default(),
     });
     let sessions = config.sessions;
     let server = HttpServer::new(move || {

@@ -42,7 +42,13 @@ pub async fn error_pages(
         let json = serde_json::json!({ "error": { "code": code, "message": message } });
         ("application/json", json.to_string())
     } else {
+        let site = res
+            .request()
+            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .map(|state| state.settings.peek())
+            .unwrap_or_default();
         let page = ErrorPage {
+            site,
             status: status.as_u16(),
             title: title_for(status),
             message,

@@ -13,6 +13,7 @@ pub mod posts;
 pub mod profile;
 pub mod public;
 pub mod revisions;
+pub mod settings;
 pub mod setup;
 pub mod users;
 
@@ -72,6 +73,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revisions::autosave)
         .service(revisions::discard_autosave)
         .service(api::session)
+        .service(settings::show)
+        .service(settings::update)
+        .service(public::site_css)
         .service(public::home);
 }
 

@@ -1,23 +1,31 @@
-//! Site settings: a key/value table. Typed access lives next to each setting's use.
+//! Site settings: a key/value table, read and written as a whole `SiteSettings`.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::settings;
+use crate::domain::site::SiteSettings;
 
-pub const TIME_ZONE: &str = "time_zone";
-
-pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    settings::table
-        .find(key)
-        .select(settings::value)
-        .first(conn)
-        .optional()
+pub fn load(conn: &mut DbConnection) -> QueryResult<SiteSettings> {
+    let stored: Vec<(String, String)> = settings::table
+        .select((settings::key, settings::value))
+        .load(conn)?;
+    let values: HashMap<String, String> = stored.into_iter().collect();
+    Ok(SiteSettings::from_stored(&values))
 }
 
-/// Sets a value (insert or update). Call inside a write transaction.
-pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
+/// Stores every setting. Call inside a write transaction.
+pub fn save(conn: &mut DbConnection, site: &SiteSettings) -> QueryResult<()> {
+    for (key, value) in site.to_stored() {
+        set(conn, key, &value)?;
+    }
+    Ok(())
+}
+
+fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
     let updated = diesel::update(settings::table.find(key))
         .set((settings::value.eq(value), settings::updated_at.eq(now)))
@@ -36,7 +44,5 @@ pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {
 
 /// The site's time zone for entering and showing dates; UTC until an admin picks one.
 pub fn time_zone(conn: &mut DbConnection) -> QueryResult<chrono_tz::Tz> {
-    Ok(get(conn, TIME_ZONE)?
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(chrono_tz::UTC))
+    Ok(load(conn)?.tz())
 }

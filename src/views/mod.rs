@@ -49,6 +49,7 @@ impl FormErrors {
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 pub struct ErrorPage {
+    pub site: std::sync::Arc<crate::cache::Site>,
     pub status: u16,
     pub title: String,
     pub message: String,
@@ -57,7 +58,9 @@ pub struct ErrorPage {
 
 #[derive(Template)]
 #[template(path = "site/home.html")]
-pub struct HomePage;
+pub struct HomePage {
+    pub site: std::sync::Arc<crate::cache::Site>,
+}
 
 #[derive(Template)]
 #[template(path = "admin/setup.html")]
@@ -89,6 +92,7 @@ pub struct AdminNav {
     pub show_audit: bool,
     /// Pages and the trash are editors' business.
     pub show_pages: bool,
+    pub show_settings: bool,
     pub flash: Option<String>,
 }
 
@@ -100,6 +104,7 @@ impl AdminNav {
             show_users: can(user.role(), Action::ListUsers, Ownership::Site),
             show_audit: can(user.role(), Action::ViewAuditLog, Ownership::Site),
             show_pages: can(user.role(), Action::ManagePages, Ownership::Site),
+            show_settings: can(user.role(), Action::ManageSettings, Ownership::Site),
             flash: auth::take_flash(session)?,
         })
     }
@@ -214,6 +219,31 @@ pub struct EditorPage {
     /// When the user's autosave is newer than the saved post: when it was made.
     pub autosave_offer: Option<String>,
     pub time_zone: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    pub nav: AdminNav,
+    pub form: crate::routes::settings::SettingsForm,
+    pub errors: FormErrors,
+    pub time_zones: Vec<&'static str>,
+}
+
+impl SettingsPage {
+    pub fn new(
+        nav: AdminNav,
+        form: crate::routes::settings::SettingsForm,
+        errors: FormErrors,
+    ) -> Self {
+        let time_zones = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        Self {
+            nav,
+            form,
+            errors,
+            time_zones,
+        }
+    }
 }
 
 #[derive(Template)]

@@ -1,0 +1,227 @@
+//! Site settings as a validated value, with defaults and the rules for each field.
+
+use std::collections::HashMap;
+
+/// Everything an admin can set on /admin/settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSettings {
+    pub title: String,
+    pub description: String,
+    /// `#rrggbb`.
+    pub accent_colour: String,
+    pub posts_per_page: u32,
+    /// An IANA zone name, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    pub navigation: Vec<NavLink>,
+    pub footer: String,
+    pub custom_css: String,
+    /// Feeds carry the full text (true) or the excerpt.
+    pub feed_full_text: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavLink {
+    pub label: String,
+    pub url: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            title: "Folio".into(),
+            description: "A new site built with Folio.".into(),
+            accent_colour: "#2354c4".into(),
+            posts_per_page: 10,
+            time_zone: "UTC".into(),
+            navigation: Vec::new(),
+            footer: String::new(),
+            custom_css: String::new(),
+            feed_full_text: true,
+        }
+    }
+}
+
+pub const MAX_TITLE_CHARS: usize = 120;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_FOOTER_CHARS: usize = 2_000;
+pub const MAX_CUSTOM_CSS_BYTES: usize = 100 * 1024;
+pub const MAX_NAV_LINKS: usize = 20;
+
+/// Keys in the settings table.
+pub mod keys {
+    pub const TITLE: &str = "site_title";
+    pub const DESCRIPTION: &str = "site_description";
+    pub const ACCENT: &str = "accent_colour";
+    pub const PER_PAGE: &str = "posts_per_page";
+    pub const TIME_ZONE: &str = "time_zone";
+    pub const NAVIGATION: &str = "navigation";
+    pub const FOOTER: &str = "footer";
+    pub const CUSTOM_CSS: &str = "custom_css";
+    pub const FEED_FULL_TEXT: &str = "feed_full_text";
+}
+
+impl SiteSettings {
+    /// Builds settings from stored values; anything missing or unreadable keeps its default
+    /// (values are validated on the way in, so that only happens after manual edits).
+    pub fn from_stored(values: &HashMap<String, String>) -> Self {
+        let mut settings = Self::default();
+        let get = |key: &str| values.get(key).cloned();
+        if let Some(v) = get(keys::TITLE) {
+            settings.title = v;
+        }
+        if let Some(v) = get(keys::DESCRIPTION) {
+            settings.description = v;
+        }
+        if let Some(v) = get(keys::ACCENT).filter(|v| parse_colour(v).is_ok()) {
+            settings.accent_colour = v;
+        }
+        if let Some(v) = get(keys::PER_PAGE)
+            .and_then(|v| v.parse().ok())
+            .filter(|n| (1..=100).contains(n))
+        {
+            settings.posts_per_page = v;
+        }
+        if let Some(v) = get(keys::TIME_ZONE).filter(|v| v.parse::<chrono_tz::Tz>().is_ok()) {
+            settings.time_zone = v;
+        }
+        if let Some(v) = get(keys::NAVIGATION) {
+            settings.navigation = parse_navigation(&v).unwrap_or_default();
+        }
+        if let Some(v) = get(keys::FOOTER) {
+            settings.footer = v;
+        }
+        if let Some(v) = get(keys::CUSTOM_CSS) {
+            settings.custom_css = v;
+        }
+        if let Some(v) = get(keys::FEED_FULL_TEXT) {
+            settings.feed_full_text = v != "false";
+        }
+        settings
+    }
+
+    /// The values to store, by key.
+    pub fn to_stored(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (keys::TITLE, self.title.clone()),
+            (keys::DESCRIPTION, self.description.clone()),
+            (keys::ACCENT, self.accent_colour.clone()),
+            (keys::PER_PAGE, self.posts_per_page.to_string()),
+            (keys::TIME_ZONE, self.time_zone.clone()),
+            (keys::NAVIGATION, format_navigation(&self.navigation)),
+            (keys::FOOTER, self.footer.clone()),
+            (keys::CUSTOM_CSS, self.custom_css.clone()),
+            (keys::FEED_FULL_TEXT, self.feed_full_text.to_string()),
+        ]
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The stylesheet made of the accent colour and the custom CSS, served as a file
+    /// (the CSP allows no inline styles).
+    pub fn stylesheet(&self) -> String {
+        format!(
+            ":root {{ --accent: {}; }}\n{}\n",
+            self.accent_colour, self.custom_css
+        )
+    }
+}
+
+/// `#abc` or `#aabbcc`, normalised to lower-case `#aabbcc`.
+pub fn parse_colour(raw: &str) -> Result<String, String> {
+    let hex = raw.trim().trim_start_matches('#');
+    let full = match hex.len() {
+        3 => hex.chars().flat_map(|c| [c, c]).collect::<String>(),
+        6 => hex.to_owned(),
+        _ => String::new(),
+    };
+    if full.len() == 6 && full.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(format!("#{}", full.to_ascii_lowercase()))
+    } else {
+        Err(format!(
+            "“{}” is not a colour: use the form #2354c4.",
+            raw.trim()
+        ))
+    }
+}
+
+/// One link per line, `Label = URL`; URLs are site paths (`/about`) or http(s) addresses.
+pub fn parse_navigation(raw: &str) -> Result<Vec<NavLink>, String> {
+    let mut links = Vec::new();
+    for (n, line) in raw
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+    {
+        let Some((label, url)) = line.split_once('=') else {
+            return Err(format!("Line {}: write links as “Label = /path”.", n + 1));
+        };
+        let (label, url) = (label.trim(), url.trim());
+        if label.is_empty() || label.chars().count() > 60 {
+            return Err(format!("Line {}: a label has 1 to 60 characters.", n + 1));
+        }
+        let site_path = url.starts_with('/') && !url.starts_with("//");
+        let absolute = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !(site_path || absolute) || url.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "Line {}: “{url}” must be a path like /about or an https:// address.",
+                n + 1
+            ));
+        }
+        links.push(NavLink {
+            label: label.to_owned(),
+            url: url.to_owned(),
+        });
+    }
+    if links.len() > MAX_NAV_LINKS {
+        return Err(format!("At most {MAX_NAV_LINKS} navigation links."));
+    }
+    Ok(links)
+}
+
+pub fn format_navigation(links: &[NavLink]) -> String {
+    links
+        .iter()
+        .map(|l| format!("{} = {}", l.label, l.url))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_normalised() {
+        assert_eq!(parse_colour("#ABC").unwrap(), "#aabbcc");
+        assert_eq!(parse_colour("2354C4").unwrap(), "#2354c4");
+        assert!(parse_colour("red").is_err());
+        assert!(parse_colour("#12345g").is_err());
+        assert!(parse_colour("#1234;}body{").is_err());
+    }
+
+    #[test]
+    fn navigation_lines_round_trip() {
+        let links =
+            parse_navigation("About = /about\n\n Blog = https://example.org/blog ").unwrap();
+        assert_eq!(links.len(), 2);
+        assert_eq!(parse_navigation(&format_navigation(&links)).unwrap(), links);
+        assert!(parse_navigation("no equals sign").is_err());
+        assert!(parse_navigation("X = javascript:alert(1)").is_err());
+        assert!(parse_navigation("X = //evil.example").is_err());
+    }
+
+    #[test]
+    fn unreadable_stored_values_fall_back_to_defaults() {
+        let mut stored = HashMap::new();
+        stored.insert(keys::PER_PAGE.to_owned(), "0".to_owned());
+        stored.insert(keys::TIME_ZONE.to_owned(), "Mars/Olympus".to_owned());
+        stored.insert(keys::TITLE.to_owned(), "My site".to_owned());
+        let settings = SiteSettings::from_stored(&stored);
+        assert_eq!(settings.posts_per_page, 10);
+        assert_eq!(settings.time_zone, "UTC");
+        assert_eq!(settings.title, "My site");
+    }
+}

@@ -1,0 +1,208 @@
+//! Site settings (admins): title, description, accent colour, posts per page, time
+//! zone, navigation, footer, custom CSS, feed content. Changes apply at once on this node
+//! and within `cache::SETTINGS_TTL` on the others.
+
+use std::sync::Arc;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+
+use crate::auth::{self, CurrentUser};
+use crate::cache::Site;
+use crate::db;
+use crate::domain::permissions::{Action, Ownership};
+use crate::domain::site::{self, SiteSettings};
+use crate::error::AppResult;
+use crate::routes::users::redirect;
+use crate::startup::AppState;
+use crate::store::{audit, settings};
+use crate::views::{self, AdminNav, FormErrors, SettingsPage};
+
+#[get("/admin/settings")]
+pub async fn show(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    auth::require(&user.0, Action::ManageSettings, Ownership::Site)?;
+    let current = db::run(&state.pool, |conn| Ok(settings::load(conn)?)).await?;
+    let page = SettingsPage::new(
+        AdminNav::new(&user.0, &session)?,
+        SettingsForm::from(&current),
+        FormErrors::default(),
+    );
+    views::html(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub accent_colour: String,
+    #[serde(default)]
+    pub posts_per_page: String,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub navigation: String,
+    #[serde(default)]
+    pub footer: String,
+    #[serde(default)]
+    pub custom_css: String,
+    #[serde(default)]
+    pub feed_content: String,
+}
+
+impl From<&SiteSettings> for SettingsForm {
+    fn from(s: &SiteSettings) -> Self {
+        Self {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            accent_colour: s.accent_colour.clone(),
+            posts_per_page: s.posts_per_page.to_string(),
+            time_zone: s.time_zone.clone(),
+            navigation: site::format_navigation(&s.navigation),
+            footer: s.footer.clone(),
+            custom_css: s.custom_css.clone(),
+            feed_content: if s.feed_full_text {
+                "full".into()
+            } else {
+                "excerpt".into()
+            },
+        }
+    }
+}
+
+fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
+    let mut errors = FormErrors::default();
+    let title = form.title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > site::MAX_TITLE_CHARS {
+        errors.add(
+            "title",
+            format!(
+                "The site title has 1 to {} characters.",
+                site::MAX_TITLE_CHARS
+            ),
+        );
+    }
+    let description = form.description.trim().to_owned();
+    if description.chars().count() > site::MAX_DESCRIPTION_CHARS {
+        errors.add(
+            "description",
+            format!(
+                "The description has at most {} characters.",
+                site::MAX_DESCRIPTION_CHARS
+            ),
+        );
+    }
+    let accent_colour = site::parse_colour(&form.accent_colour).unwrap_or_else(|m| {
+        errors.add("accent_colour", m);
+        String::new()
+    });
+    let posts_per_page = match form.posts_per_page.trim().parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) => n,
+        _ => {
+            errors.add(
+                "posts_per_page",
+                "Posts per page is a number from 1 to 100.",
+            );
+            10
+        }
+    };
+    let time_zone = form.time_zone.trim().to_owned();
+    if time_zone.parse::<chrono_tz::Tz>().is_err() {
+        errors.add("time_zone", "Choose a time zone from the list.");
+    }
+    let navigation = site::parse_navigation(&form.navigation).unwrap_or_else(|m| {
+        errors.add("navigation", m);
+        Vec::new()
+    });
+    let footer = form.footer.trim().to_owned();
+    if footer.chars().count() > site::MAX_FOOTER_CHARS {
+        errors.add(
+            "footer",
+            format!(
+                "The footer has at most {} characters.",
+                site::MAX_FOOTER_CHARS
+            ),
+        );
+    }
+    if form.custom_css.len() > site::MAX_CUSTOM_CSS_BYTES {
+        errors.add(
+            "custom_css",
+            format!(
+                "Custom CSS is limited to {} KB.",
+                site::MAX_CUSTOM_CSS_BYTES / 1024
+            ),
+        );
+    }
+    let feed_full_text = match form.feed_content.as_str() {
+        "full" => true,
+        "excerpt" => false,
+        _ => {
+            errors.add("feed_content", "Choose full text or excerpts.");
+            true
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(SiteSettings {
+        title,
+        description,
+        accent_colour,
+        posts_per_page,
+        time_zone,
+        navigation,
+        footer,
+        custom_css: form.custom_css.clone(),
+        feed_full_text,
+    })
+}
+
+#[post("/admin/settings")]
+pub async fn update(
+    user: CurrentUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<SettingsForm>,
+) -> AppResult<HttpResponse> {
+    auth::require(&user.0, Action::ManageSettings, Ownership::Site)?;
+    let form = form.into_inner();
+    let new = match validate(&form) {
+        Ok(new) => new,
+        Err(errors) => {
+            let page = SettingsPage::new(AdminNav::new(&user.0, &session)?, form, errors);
+            return views::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let address = auth::client_address(&req, state.trust_proxy);
+    let actor = user.0.id;
+    let stored = new.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            settings::save(conn, &stored)?;
+            audit::record(
+                conn,
+                &audit::Entry {
+                    actor_id: Some(actor),
+                    action: "settings.updated",
+                    target: ("settings", None),
+                    detail: "",
+                    ip_address: Some(&address),
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    state.settings.put(Arc::new(Site::new(new)));
+    auth::set_flash(&session, "Settings saved. The site shows them now.")?;
+    Ok(redirect("/admin/settings"))
+}
