@@ -19,8 +19,6 @@ pub mod users;
 
 use actix_web::web;
 
-use crate::error::AppError;
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
@@ -76,10 +74,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::show)
         .service(settings::update)
         .service(public::site_css)
-        .service(public::home);
+        .service(public::home)
+        .service(public::tag)
+        .service(public::author)
+        // Last: one path segment is a post or page slug.
+        .service(public::article);
 }
 
-/// Everything no route claimed: the styled 404 page (JSON under `/api/`).
-pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::not_found())
-}
+/// Everything no route claimed: trailing slashes redirect, the rest is the styled 404
+/// page (JSON under `/api/`).
+pub use public::fallback as not_found;

@@ -1,15 +1,247 @@
+//! The reader's site: the home page, posts and pages, tag and author archives, old-slug
+//! redirects, and the stylesheet made from the settings.
+
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
+use serde::Deserialize;
 
-use crate::error::AppResult;
+use crate::cache::Site;
+use crate::db;
+use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
-use crate::views::{self, HomePage};
+use crate::store::public::{self, Archive};
+use crate::views::{self, ArchivePage, ArticlePage, PostSummary};
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+/// `?page=N`: 1 when absent; anything that isn't a page number is a page that doesn't exist.
+fn page_number(query: &PageQuery) -> AppResult<i64> {
+    match query.page.as_deref() {
+        None => Ok(1),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no page “{}”.",
+                    raw.chars().take(20).collect::<String>()
+                ))
+            }),
+    }
+}
 
 #[get("/")]
-pub async fn home(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn home(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let page = page_number(&query)?;
+    archive_page(&state, Archive::Home, "/", None, String::new(), page).await
+}
+
+#[get("/tag/{slug}")]
+pub async fn tag(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let page = page_number(&query)?;
+    let slug = slug.into_inner();
+    let wanted = slug.clone();
+    let tag = db::run(&state.pool, move |conn| {
+        Ok(public::tag_by_slug(conn, &wanted)?)
+    })
+    .await?
+    .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
+    let base = format!("/tag/{}", tag.slug);
+    archive_page(
+        &state,
+        Archive::Tag(tag.id),
+        &base,
+        Some(format!("Tagged “{}”", tag.name)),
+        tag.description,
+        page,
+    )
+    .await
+}
+
+#[get("/author/{slug}")]
+pub async fn author(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let page = page_number(&query)?;
+    let wanted = slug.into_inner();
+    let author = db::run(&state.pool, move |conn| {
+        Ok(public::author_by_slug(conn, &wanted)?)
+    })
+    .await?
+    .ok_or_else(|| AppError::NotFound("There is no such author.".into()))?;
+    let base = format!("/author/{}", author.slug);
+    archive_page(
+        &state,
+        Archive::Author(author.id),
+        &base,
+        Some(author.name),
+        author.bio,
+        page,
+    )
+    .await
+}
+
+async fn archive_page(
+    state: &AppState,
+    which: Archive,
+    base: &str,
+    heading: Option<String>,
+    description: String,
+    page: i64,
+) -> AppResult<HttpResponse> {
     let site = state.settings.get(&state.pool).await?;
-    views::html(StatusCode::OK, &HomePage { site })
+    let per_page = i64::from(site.settings.posts_per_page);
+    let now = Utc::now().naive_utc();
+    let (found, total) = db::run(&state.pool, move |conn| {
+        Ok(public::archive(
+            conn,
+            which,
+            now,
+            (page - 1) * per_page,
+            per_page,
+        )?)
+    })
+    .await?;
+    // Page 1 always exists (an empty site shows a friendly page); later pages only when
+    // there are posts on them.
+    if page > 1 && found.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "There is no page {page}: the last one is {}.",
+            (total + per_page - 1) / per_page.max(1)
+        )));
+    }
+    let tz = site.settings.tz();
+    let url_for = |n: i64| {
+        if n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}?page={n}")
+        }
+    };
+    let view = ArchivePage {
+        heading,
+        description,
+        posts: found.into_iter().map(|p| PostSummary::new(p, tz)).collect(),
+        page,
+        prev_url: (page > 1).then(|| url_for(page - 1)),
+        next_url: (page * per_page < total).then(|| url_for(page + 1)),
+        site,
+    };
+    views::html(StatusCode::OK, &view)
+}
+
+/// A post or page; an old slug answers 301 to the current one; anything else (drafts,
+/// scheduled, trashed) is a plain 404 to the public.
+#[get("/{slug}")]
+pub async fn article(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let site = state.settings.get(&state.pool).await?;
+    let now = Utc::now().naive_utc();
+    let wanted = slug.clone();
+    let found = db::run(&state.pool, move |conn| {
+        match public::by_slug(conn, &wanted, now)? {
+            Some(published) => {
+                let neighbours = public::neighbours(conn, &published.post, now)?;
+                Ok(Ok((published, neighbours)))
+            }
+            None => Ok(Err(public::redirect_target(
+                conn,
+                &format!("/{wanted}"),
+                now,
+            )?)),
+        }
+    })
+    .await?;
+    let (published, (older, newer)) = match found {
+        Ok(found) => found,
+        Err(Some(current)) => return Ok(permanent_redirect(&format!("/{current}"))),
+        Err(None) => return Err(AppError::not_found()),
+    };
+    render_article(site, &state.base_url, published, older, newer)
+}
+
+pub fn render_article(
+    site: Arc<Site>,
+    base_url: &url::Url,
+    published: public::Published,
+    older: Option<(String, String)>,
+    newer: Option<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let post = &published.post;
+    let is_post = post.kind() == crate::domain::post::Kind::Post;
+    let meta_title = post
+        .meta_title
+        .clone()
+        .unwrap_or_else(|| post.display_title().to_owned());
+    let meta_description = post
+        .meta_description
+        .clone()
+        .or_else(|| (!post.excerpt.trim().is_empty()).then(|| post.excerpt.clone()))
+        .unwrap_or_else(|| crate::render::excerpt(&post.body_markdown, 160));
+    let canonical = post.canonical_url.clone().unwrap_or_else(|| {
+        base_url
+            .join(&post.slug)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    });
+    let html = post.body_html.clone();
+    let tz = site.settings.tz();
+    let view = ArticlePage {
+        is_post,
+        html,
+        meta_title,
+        meta_description,
+        canonical,
+        older: older.map(|(title, slug)| (title, format!("/{slug}"))),
+        newer: newer.map(|(title, slug)| (title, format!("/{slug}"))),
+        summary: PostSummary::new(published, tz),
+        site,
+    };
+    views::html(StatusCode::OK, &view)
+}
+
+fn permanent_redirect(location: &str) -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Everything no route claimed. `/about/` redirects to `/about`; the rest is a 404.
+pub async fn fallback(req: HttpRequest) -> AppResult<HttpResponse> {
+    let path = req.path();
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
+        let trimmed = path.trim_end_matches('/');
+        let location = match req.query_string() {
+            "" => trimmed.to_owned(),
+            query => format!("{trimmed}?{query}"),
+        };
+        return Ok(permanent_redirect(if location.is_empty() {
+            "/"
+        } else {
+            &location
+        }));
+    }
+    Err(AppError::not_found())
 }
 
 /// The accent colour and the admin's custom CSS as a stylesheet (no inline styles under
@@ -21,7 +253,7 @@ pub async fn site_css(req: HttpRequest, state: web::Data<AppState>) -> AppResult
     let fingerprinted = req.query_string() == format!("v={}", site.css_version);
     let unchanged = match req.get_header::<IfNoneMatch>() {
         Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&etag)),
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|candidate| candidate.weak_eq(&etag)),
         None => false,
     };
     let mut response = if unchanged {

@@ -12,7 +12,7 @@ use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 use crate::store::users::{self, NewUser};
-use crate::store::{audit, tokens};
+use crate::store::{audit, posts, tokens};
 use crate::views::{self, FormErrors, SetupPage};
 
 /// Longest display name we accept.
@@ -104,6 +104,7 @@ pub async fn submit(
                 },
             )?;
             users::record_login(conn, admin.id)?;
+            posts::create_welcome(conn, admin.id)?;
             audit::record(
                 conn,
                 &audit::Entry {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod posts;
+pub mod public;
 pub mod revisions;
 pub mod settings;
 pub mod throttle;

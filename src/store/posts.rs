@@ -463,3 +463,32 @@ pub fn counts(
         published: count(StageFilter::Published)?,
     })
 }
+
+/// The post a new site starts with: what Markdown can do and how to begin.
+pub fn create_welcome(conn: &mut DbConnection, author_id: i32) -> QueryResult<i32> {
+    const WELCOME: &str = include_str!("welcome.md");
+    let title = "Welcome to Folio";
+    let slug = free_slug(conn, "welcome-to-folio", None)?;
+    let html = crate::render::render(WELCOME).into_string();
+    let content = Content {
+        title,
+        slug: &slug,
+        body_markdown: WELCOME,
+        body_html: &html,
+        excerpt: "",
+        meta_title: None,
+        meta_description: None,
+        canonical_url: None,
+    };
+    let id = create(
+        conn,
+        Kind::Post,
+        author_id,
+        &content,
+        Status::Published,
+        Some(Utc::now().naive_utc()),
+    )?;
+    set_tags(conn, id, &["Getting started".to_owned()])?;
+    add_revision(conn, id, author_id, title, WELCOME)?;
+    Ok(id)
+}

@@ -56,10 +56,80 @@ pub struct ErrorPage {
     pub request_id: Option<String>,
 }
 
+/// A post as archives list it.
+pub struct PostSummary {
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub date_iso: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub tags: Vec<crate::store::public::TagLink>,
+    pub excerpt: String,
+    pub reading_minutes: usize,
+}
+
+/// Words per minute for "n min read".
+const READING_SPEED: usize = 220;
+
+pub fn reading_minutes(markdown: &str) -> usize {
+    crate::render::word_count(markdown)
+        .div_ceil(READING_SPEED)
+        .max(1)
+}
+
+impl PostSummary {
+    pub fn new(published: crate::store::public::Published, tz: chrono_tz::Tz) -> Self {
+        use chrono::TimeZone;
+        let post = &published.post;
+        let at = post.published_at.unwrap_or(post.created_at);
+        let local = tz.from_utc_datetime(&at);
+        let excerpt = if post.excerpt.trim().is_empty() {
+            crate::render::excerpt(&post.body_markdown, 280)
+        } else {
+            post.excerpt.clone()
+        };
+        Self {
+            title: post.display_title().to_owned(),
+            url: format!("/{}", post.slug),
+            date: local.format("%-d %B %Y").to_string(),
+            date_iso: local.to_rfc3339(),
+            author_name: published.author.name.clone(),
+            author_url: format!("/author/{}", published.author.slug),
+            excerpt,
+            reading_minutes: reading_minutes(&post.body_markdown),
+            tags: published.tags,
+        }
+    }
+}
+
+/// The home page and the tag and author archives.
 #[derive(Template)]
-#[template(path = "site/home.html")]
-pub struct HomePage {
+#[template(path = "site/archive.html")]
+pub struct ArchivePage {
     pub site: std::sync::Arc<crate::cache::Site>,
+    /// None on the home page; the tag or author otherwise.
+    pub heading: Option<String>,
+    pub description: String,
+    pub posts: Vec<PostSummary>,
+    pub page: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "site/article.html")]
+pub struct ArticlePage {
+    pub site: std::sync::Arc<crate::cache::Site>,
+    pub is_post: bool,
+    pub summary: PostSummary,
+    /// Sanitised when the post was saved.
+    pub html: String,
+    pub meta_title: String,
+    pub meta_description: String,
+    pub canonical: String,
+    pub older: Option<(String, String)>,
+    pub newer: Option<(String, String)>,
 }
 
 #[derive(Template)]

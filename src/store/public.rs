@@ -1,0 +1,223 @@
+//! What readers can see: published, due, not trashed. Every query here filters with
+//! [`visible`], so scheduling is decided at query time on every node.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{post_tags, posts, redirects, tags, users};
+use crate::domain::post::Kind;
+use crate::store::posts::Post;
+
+/// `status = 'published' AND published_at <= now AND deleted_at IS NULL`.
+#[diesel::dsl::auto_type]
+fn visible(now: NaiveDateTime) -> _ {
+    let published: &'static str = "published";
+    posts::status
+        .eq(published)
+        .and(posts::published_at.le(now))
+        .and(posts::deleted_at.is_null())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Author {
+    pub id: i32,
+    pub name: String,
+    pub slug: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TagLink {
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Tag {
+    pub id: i32,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+}
+
+/// A post with what its page or list entry shows around it.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub post: Post,
+    pub author: Author,
+    pub tags: Vec<TagLink>,
+}
+
+/// Which posts an archive lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Archive {
+    Home,
+    Tag(i32),
+    Author(i32),
+}
+
+/// One page of an archive, newest first, and the total count.
+pub fn archive(
+    conn: &mut DbConnection,
+    which: Archive,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Published>, i64)> {
+    let mut query = posts::table
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()))
+        .into_boxed();
+    let mut count = posts::table
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()))
+        .into_boxed();
+    match which {
+        Archive::Home => {}
+        Archive::Tag(tag_id) => {
+            let tagged = post_tags::table
+                .filter(post_tags::tag_id.eq(tag_id))
+                .select(post_tags::post_id);
+            query = query.filter(posts::id.eq_any(tagged));
+            let tagged = post_tags::table
+                .filter(post_tags::tag_id.eq(tag_id))
+                .select(post_tags::post_id);
+            count = count.filter(posts::id.eq_any(tagged));
+        }
+        Archive::Author(author_id) => {
+            query = query.filter(posts::author_id.eq(author_id));
+            count = count.filter(posts::author_id.eq(author_id));
+        }
+    }
+    let found: Vec<Post> = query
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Post::as_select())
+        .load(conn)?;
+    let total = count.select(count_star()).first(conn)?;
+    Ok((with_authors_and_tags(conn, found)?, total))
+}
+
+fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResult<Vec<Published>> {
+    let ids: Vec<i32> = found.iter().map(|p| p.id).collect();
+    let author_ids: Vec<i32> = found.iter().map(|p| p.author_id).collect();
+    let authors: HashMap<i32, Author> = users::table
+        .filter(users::id.eq_any(&author_ids))
+        .select((users::id, users::display_name, users::slug, users::bio))
+        .load::<Author>(conn)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut tags_by_post: HashMap<i32, Vec<TagLink>> = HashMap::new();
+    let rows: Vec<(i32, String, String)> = post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::post_id.eq_any(&ids))
+        .order(tags::name.asc())
+        .select((post_tags::post_id, tags::name, tags::slug))
+        .load(conn)?;
+    for (post_id, name, slug) in rows {
+        tags_by_post
+            .entry(post_id)
+            .or_default()
+            .push(TagLink { name, slug });
+    }
+    Ok(found
+        .into_iter()
+        .filter_map(|post| {
+            let author = authors.get(&post.author_id)?.clone();
+            let tags = tags_by_post.remove(&post.id).unwrap_or_default();
+            Some(Published { post, author, tags })
+        })
+        .collect())
+}
+
+/// The visible post or page at `/{slug}`.
+pub fn by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Published>> {
+    let found: Option<Post> = posts::table
+        .filter(visible(now))
+        .filter(posts::slug.eq(slug))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(with_authors_and_tags(conn, found.into_iter().collect())?.pop())
+}
+
+/// Title and slug of an adjacent post.
+pub type Neighbour = (String, String);
+
+/// The neighbours of a post in publication order: (older, newer).
+pub fn neighbours(
+    conn: &mut DbConnection,
+    post: &Post,
+    now: NaiveDateTime,
+) -> QueryResult<(Option<Neighbour>, Option<Neighbour>)> {
+    let Some(at) = post.published_at else {
+        return Ok((None, None));
+    };
+    let base = || {
+        posts::table
+            .filter(visible(now))
+            .filter(posts::kind.eq(Kind::Post.as_str()))
+            .filter(posts::id.ne(post.id))
+            .select((posts::title, posts::slug))
+    };
+    let older = base()
+        .filter(
+            posts::published_at
+                .lt(at)
+                .or(posts::published_at.eq(at).and(posts::id.lt(post.id))),
+        )
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .first(conn)
+        .optional()?;
+    let newer = base()
+        .filter(
+            posts::published_at
+                .gt(at)
+                .or(posts::published_at.eq(at).and(posts::id.gt(post.id))),
+        )
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .first(conn)
+        .optional()?;
+    Ok((older, newer))
+}
+
+/// Where an old address points now: the current slug of a visible post.
+pub fn redirect_target(
+    conn: &mut DbConnection,
+    path: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    redirects::table
+        .inner_join(posts::table)
+        .filter(redirects::from_path.eq(path))
+        .filter(visible(now))
+        .select(posts::slug)
+        .first(conn)
+        .optional()
+}
+
+pub fn tag_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Tag>> {
+    tags::table
+        .filter(tags::slug.eq(slug))
+        .select((tags::id, tags::name, tags::slug, tags::description))
+        .first(conn)
+        .optional()
+}
+
+pub fn author_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
+    users::table
+        .filter(users::slug.eq(slug))
+        .select((users::id, users::display_name, users::slug, users::bio))
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,435 @@
+//! The reader's site: home, posts, pages, archives, visibility, pagination, redirects.
+
+mod common;
+
+use chrono::{TimeDelta, Utc};
+use common::{Backend, Site, client, get_page, input_value};
+use folio::domain::post::{Kind, Status};
+use folio::store::posts::{self, Content};
+
+on_both_backends!(
+    first_setup_publishes_a_welcome_post,
+    only_published_and_due_content_is_public,
+    a_scheduled_post_appears_on_time_without_a_restart,
+    home_pages_through_posts_and_refuses_pages_past_the_end,
+    tag_and_author_archives_list_their_posts,
+    old_slugs_and_trailing_slashes_redirect_permanently,
+    articles_link_to_their_neighbours_and_escape_titles,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Writes a post straight into the database (the editor has its own tests).
+fn add(
+    site: &Site,
+    author: i32,
+    kind: Kind,
+    (title, slug): (&str, &str),
+    status: Status,
+    published: Option<TimeDelta>,
+    tags: &[&str],
+) -> i32 {
+    let mut conn = site.connect();
+    let body = format!("# {title}\n\nBody of {title}.");
+    let html = folio::render::render(&body).into_string();
+    let content = Content {
+        title,
+        slug,
+        body_markdown: &body,
+        body_html: &html,
+        excerpt: "",
+        meta_title: None,
+        meta_description: None,
+        canonical_url: None,
+    };
+    let at = published.map(|offset| Utc::now().naive_utc() + offset);
+    let id = posts::create(&mut conn, kind, author, &content, status, at).unwrap();
+    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    posts::set_tags(&mut conn, id, &tags).unwrap();
+    id
+}
+
+fn site_with_author(backend: &Backend) -> (Site, i32) {
+    let site = Site::new(backend);
+    site.create_user("ada@example.org", "Ada Lovelace", "admin", PASSWORD);
+    (site, 1)
+}
+
+const AGO: Option<TimeDelta> = Some(TimeDelta::hours(-1));
+
+async fn first_setup_publishes_a_welcome_post(backend: Backend) {
+    let site = Site::new(&backend);
+    let server = site.start().await;
+    let browser = client();
+    let setup = server.setup_url().unwrap();
+    let page = get_page(&browser, &setup, 200).await;
+    let form = [
+        ("csrf_token", input_value(&page, "csrf_token").unwrap()),
+        ("token", input_value(&page, "token").unwrap()),
+        ("email", "ada@example.org".into()),
+        ("name", "Ada Lovelace".into()),
+        ("password", PASSWORD.into()),
+        ("password_confirmation", PASSWORD.into()),
+    ];
+    assert_eq!(
+        browser
+            .post(server.url("/admin/setup"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+
+    let home = get_page(&client(), &server.url("/"), 200).await;
+    assert!(
+        home.contains("href=\"/welcome-to-folio\">Welcome to Folio</a>"),
+        "{home}"
+    );
+    assert!(home.contains("Ada Lovelace") && home.contains("Getting started"));
+    let article = get_page(&client(), &server.url("/welcome-to-folio"), 200).await;
+    assert!(
+        article.contains("<h2 id=\"start-writing\">Start writing</h2>"),
+        "{article}"
+    );
+    assert!(article.contains("<table>") && article.contains("footnote-definition"));
+    assert!(article.contains("rel=\"canonical\" href=\"http://127.0.0.1:"));
+}
+
+async fn only_published_and_due_content_is_public(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Public post", "public-post"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Draft post", "draft-post"),
+        Status::Draft,
+        None,
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Pending post", "pending-post"),
+        Status::Pending,
+        None,
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Future post", "future-post"),
+        Status::Published,
+        Some(TimeDelta::days(1)),
+        &[],
+    );
+    let trashed = add(
+        &site,
+        author,
+        Kind::Post,
+        ("Trashed post", "trashed-post"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    posts::set_trashed(&mut site.connect(), trashed, true).unwrap();
+    add(
+        &site,
+        author,
+        Kind::Page,
+        ("About us", "about"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    let server = site.start().await;
+
+    let home = get_page(&client(), &server.url("/"), 200).await;
+    assert!(home.contains("Public post"));
+    for hidden in [
+        "Draft post",
+        "Pending post",
+        "Future post",
+        "Trashed post",
+        "About us",
+    ] {
+        assert!(!home.contains(hidden), "{hidden} on the home page");
+    }
+    assert_eq!(
+        client()
+            .get(server.url("/public-post"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let about = get_page(&client(), &server.url("/about"), 200).await;
+    assert!(
+        about.contains("Body of About us") && !about.contains("min read"),
+        "pages have no post meta"
+    );
+    for slug in ["draft-post", "pending-post", "future-post", "trashed-post"] {
+        let response = client()
+            .get(server.url(&format!("/{slug}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            404,
+            "{slug} must be a plain 404, not 403"
+        );
+    }
+}
+
+async fn a_scheduled_post_appears_on_time_without_a_restart(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Soon", "soon"),
+        Status::Published,
+        Some(TimeDelta::seconds(2)),
+        &[],
+    );
+    let server = site.start().await;
+    assert!(
+        !get_page(&client(), &server.url("/"), 200)
+            .await
+            .contains("Soon")
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/soon"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert!(
+        get_page(&client(), &server.url("/"), 200)
+            .await
+            .contains("Soon")
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/soon"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+async fn home_pages_through_posts_and_refuses_pages_past_the_end(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    site.execute_sql("INSERT INTO settings (key, value, updated_at) VALUES ('posts_per_page', '2', '2026-01-01 00:00:00')");
+    for n in 1..=5 {
+        add(
+            &site,
+            author,
+            Kind::Post,
+            (&format!("Post {n}"), &format!("post-{n}")),
+            Status::Published,
+            Some(TimeDelta::hours(-10 + n)),
+            &[],
+        );
+    }
+    let server = site.start().await;
+    let first = get_page(&client(), &server.url("/"), 200).await;
+    assert!(
+        first.contains("Post 5") && first.contains("Post 4") && !first.contains("Post 3"),
+        "newest first"
+    );
+    assert!(
+        first.contains("<link rel=\"next\" href=\"/?page=2\">") && !first.contains("rel=\"prev\"")
+    );
+    let third = get_page(&client(), &server.url("/?page=3"), 200).await;
+    assert!(
+        third.contains("Post 1")
+            && third.contains("<link rel=\"prev\" href=\"/?page=2\">")
+            && !third.contains("rel=\"next\"")
+    );
+    for past in [
+        "/?page=4",
+        "/?page=0",
+        "/?page=-1",
+        "/?page=abc",
+        "/?page=99999999999999999999",
+    ] {
+        assert_eq!(
+            client()
+                .get(server.url(past))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "{past}"
+        );
+    }
+}
+
+async fn tag_and_author_archives_list_their_posts(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    site.create_user("bob@example.org", "Bob", "author", PASSWORD);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Rusty", "rusty"),
+        Status::Published,
+        AGO,
+        &["Rust"],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Webby", "webby"),
+        Status::Published,
+        AGO,
+        &["Web"],
+    );
+    add(
+        &site,
+        2,
+        Kind::Post,
+        ("Bob writes", "bob-writes"),
+        Status::Published,
+        AGO,
+        &["Rust"],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Draft rust", "draft-rust"),
+        Status::Draft,
+        None,
+        &["Rust"],
+    );
+    let server = site.start().await;
+
+    let rust = get_page(&client(), &server.url("/tag/rust"), 200).await;
+    assert!(
+        rust.contains("Tagged “Rust”") && rust.contains("Rusty") && rust.contains("Bob writes")
+    );
+    assert!(!rust.contains("Webby") && !rust.contains("Draft rust"));
+    let bob = get_page(&client(), &server.url("/author/bob"), 200).await;
+    assert!(bob.contains("Bob writes") && !bob.contains("Rusty"));
+    assert_eq!(
+        client()
+            .get(server.url("/tag/nothing"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/author/nobody"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/tag/rust?page=2"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+async fn old_slugs_and_trailing_slashes_redirect_permanently(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    let id = add(
+        &site,
+        author,
+        Kind::Post,
+        ("Moved", "new-home"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    posts::record_slug_change(&mut site.connect(), id, "old-home", "new-home").unwrap();
+    let server = site.start().await;
+
+    let old = client().get(server.url("/old-home")).send().await.unwrap();
+    assert_eq!(old.status(), 301);
+    assert_eq!(old.headers()["location"], "/new-home");
+    let slash = client()
+        .get(server.url("/new-home/?x=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slash.status(), 301);
+    assert_eq!(slash.headers()["location"], "/new-home?x=1");
+    let missing = client().get(server.url("/never-was")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}
+
+async fn articles_link_to_their_neighbours_and_escape_titles(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("First", "first"),
+        Status::Published,
+        Some(TimeDelta::hours(-3)),
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("<script>alert(1)</script> Second", "second"),
+        Status::Published,
+        Some(TimeDelta::hours(-2)),
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Third", "third"),
+        Status::Published,
+        Some(TimeDelta::hours(-1)),
+        &[],
+    );
+    let server = site.start().await;
+    let second = get_page(&client(), &server.url("/second"), 200).await;
+    assert!(
+        second.contains("href=\"/first\" rel=\"prev\">First</a>")
+            && second.contains("href=\"/third\" rel=\"next\">Third</a>"),
+        "{second}"
+    );
+    assert!(!second.contains("<script>alert(1)"), "titles are escaped");
+    let first = get_page(&client(), &server.url("/first"), 200).await;
+    assert!(!first.contains("rel=\"prev\"") && first.contains("rel=\"next\""));
+}
