@@ -1,0 +1,347 @@
+//! Browser journeys in a real headless Chromium (through chromedriver): what only works
+//! with the admin script — live preview, autosave, the unsaved-changes prompt.
+//!
+//! Runs when FOLIO_BROWSER_TESTS=1 (`bash .ci/run` installs chromium and chromium-driver
+//! and sets it); otherwise each test says it was not run. A failing journey leaves a
+//! screenshot in target/browser-screenshots/.
+
+mod common;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Server, Site};
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser() -> Option<Browser> {
+    if std::env::var("FOLIO_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "browser suite NOT RUN: set FOLIO_BROWSER_TESTS=1 with chromium and chromedriver installed (bash .ci/run does both)"
+        );
+        return None;
+    }
+    let port = free_port();
+    let driver =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver (apt-get install chromium-driver)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let capabilities = serde_json::json!({
+        // Leave dialogs open (chromedriver accepts "leave this page?" by default) so the
+        // tests can see and answer them.
+        "unhandledPromptBehavior": { "default": "ignore", "beforeUnload": "ignore" },
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        },
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("open a Chromium session");
+    Some(Browser {
+        client,
+        driver,
+        _profile: profile,
+    })
+}
+
+/// Runs a journey; on failure saves a screenshot and the page source, then fails.
+async fn journey<'a, F, Fut>(name: &str, browser: &'a Browser, body: F)
+where
+    F: FnOnce(&'a Client) -> Fut,
+    Fut: Future<Output = ()> + 'a,
+{
+    let outcome = AssertUnwindSafe(body(&browser.client)).catch_unwind().await;
+    if let Err(panic) = outcome {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = browser.client.accept_alert().await;
+        if let Ok(png) = browser.client.screenshot().await {
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+        if let Ok(html) = browser.client.source().await {
+            let _ = std::fs::write(dir.join(format!("{name}.html")), html);
+        }
+        eprintln!("screenshot: {}", dir.join(format!("{name}.png")).display());
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn log_in(client: &Client, server: &Server, email: &str) {
+    client.goto(&server.url("/admin/login")).await.unwrap();
+    client
+        .find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap();
+    assert!(
+        client.source().await.unwrap().contains("Dashboard"),
+        "logged in"
+    );
+}
+
+/// Waits until `check` holds for the page, polling.
+async fn eventually(client: &Client, what: &str, seconds: u64, check: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let source = client.source().await.unwrap_or_default();
+        if check(&source) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn body_value(client: &Client) -> String {
+    client
+        .find(Locator::Css("#body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn started_site() -> (Site, Server) {
+    let site = Site::new(&Backend::Sqlite);
+    site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
+    let server = site.start().await;
+    (site, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_preview_shows_the_markdown_as_it_is_typed() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    journey("live_preview", &browser, |client| async move {
+        log_in(client, &server, "author@example.org").await;
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        let body = client.find(Locator::Css("#body")).await.unwrap();
+        body.send_keys("# Hello from Chromium\n\n- first item\n- second item\n")
+            .await
+            .unwrap();
+        eventually(client, "the live preview", 10, |page| {
+            page.contains("<h1 id=\"hello-from-chromium\">Hello from Chromium</h1>")
+                && page.contains("<li>second item</li>")
+        })
+        .await;
+        let pane = client.find(Locator::Css("#live-preview")).await.unwrap();
+        assert!(
+            pane.is_displayed().await.unwrap(),
+            "the preview pane is visible"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autosave_creates_the_draft_and_survives_a_reload() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    journey("autosave", &browser, |client| async move {
+        log_in(client, &server, "author@example.org").await;
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        client
+            .find(Locator::Css("#title"))
+            .await
+            .unwrap()
+            .send_keys("Typed in the browser")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#body"))
+            .await
+            .unwrap()
+            .send_keys("Words typed before any save.")
+            .await
+            .unwrap();
+        eventually(client, "the first autosave", 15, |page| {
+            page.contains("Draft created and saved")
+        })
+        .await;
+        let url = client.current_url().await.unwrap();
+        assert!(
+            url.path().starts_with("/admin/posts/") && url.path().ends_with("/edit"),
+            "{url}"
+        );
+
+        // Reloading shows the draft the autosave created.
+        client.refresh().await.unwrap();
+        assert_eq!(body_value(client).await, "Words typed before any save.");
+
+        // Later changes go to the rolling autosave and are offered back after a reload.
+        client
+            .find(Locator::Css("#body"))
+            .await
+            .unwrap()
+            .send_keys(" And more words.")
+            .await
+            .unwrap();
+        eventually(client, "the next autosave", 15, |page| {
+            page.contains("Changes autosaved")
+        })
+        .await;
+        let _ = client.goto(url.as_str()).await;
+        if client.get_alert_text().await.is_ok() {
+            client.accept_alert().await.unwrap(); // "leave the page?" — yes, to test the offer
+        }
+        eventually(client, "the autosave offer", 10, |page| {
+            page.contains("autosaved but not saved")
+        })
+        .await;
+        client
+            .find(Locator::LinkText("Restore them"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the restored text", 10, |page| {
+            page.contains("And more words.")
+        })
+        .await;
+        assert_eq!(
+            body_value(client).await,
+            "Words typed before any save. And more words."
+        );
+    })
+    .await;
+}
+
+/// WebDriver classic accepts "leave this page?" prompts by itself during navigation (the
+/// spec says so, and chromedriver follows it), so the dialog can't be observed here. What
+/// can: the page cancels a real `beforeunload` event while there are unsaved changes —
+/// that is what makes the browser ask — and not when there are none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_with_unsaved_changes_asks_first() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    journey("unsaved_changes", &browser, |client| async move {
+        const WOULD_ASK: &str = "const e = new Event('beforeunload', { cancelable: true }); \
+             window.dispatchEvent(e); return e.defaultPrevented;";
+        log_in(client, &server, "author@example.org").await;
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#body"))
+            .await
+            .unwrap();
+        assert_eq!(
+            client.execute(WOULD_ASK, vec![]).await.unwrap(),
+            serde_json::json!(false),
+            "nothing typed yet"
+        );
+
+        client
+            .find(Locator::Css("#body"))
+            .await
+            .unwrap()
+            .send_keys("Not saved yet")
+            .await
+            .unwrap();
+        assert_eq!(
+            client.execute(WOULD_ASK, vec![]).await.unwrap(),
+            serde_json::json!(true),
+            "typed: leaving asks first"
+        );
+
+        // Saving is leaving on purpose: no question.
+        client
+            .find(Locator::Css("#title"))
+            .await
+            .unwrap()
+            .send_keys("Saved on purpose")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("button[value=save]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the saved post", 10, |page| page.contains("Saved.")).await;
+        assert_eq!(
+            client.execute(WOULD_ASK, vec![]).await.unwrap(),
+            serde_json::json!(false),
+            "just saved"
+        );
+        assert_eq!(body_value(client).await, "Not saved yet");
+    })
+    .await;
+}
