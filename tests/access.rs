@@ -75,7 +75,16 @@ fn snapshot(site: &Site) -> String {
         .order(posts::id)
         .load(&mut conn)
         .unwrap();
-    format!("{people:?}\n{links:?}\n{writing:?}")
+    let tagging: Vec<(i32, String, String)> = folio::db::schema::tags::table
+        .select((
+            folio::db::schema::tags::id,
+            folio::db::schema::tags::name,
+            folio::db::schema::tags::slug,
+        ))
+        .order(folio::db::schema::tags::id)
+        .load(&mut conn)
+        .unwrap();
+    format!("{people:?}\n{links:?}\n{writing:?}\n{tagging:?}")
 }
 
 fn new_target_user(site: &Site, n: usize) -> i32 {
@@ -113,6 +122,20 @@ fn new_post(site: &Site, n: usize, author: i32, trashed: bool) -> i32 {
         posts::set_trashed(&mut conn, id, true).unwrap();
     }
     id
+}
+
+fn new_tag(site: &Site, n: usize) -> i32 {
+    use folio::db::schema::tags;
+    diesel::insert_into(tags::table)
+        .values((
+            tags::name.eq(format!("Tag {n}")),
+            tags::slug.eq(format!("tag-{n}")),
+            tags::description.eq(""),
+            tags::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .returning(tags::id)
+        .get_result(&mut site.connect())
+        .unwrap()
 }
 
 /// A revision of the post (for paths with `{rev}`).
@@ -213,6 +236,9 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
     // Someone else's draft and trashed post, for refused requests.
     let standing_draft = new_post(&site, 0, victim, false);
     let standing_trashed = new_post(&site, 1, victim, true);
+    let merge_target = new_tag(&site, 0);
+    assert_eq!(merge_target, 1, "the table's merge form names tag 1");
+    let standing_tag = new_tag(&site, 1);
     let mut fixtures = 1;
     let mut checked = 0;
 
@@ -251,6 +277,8 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
                         Some(new_post(&site, fixtures, victim, true))
                     }
                     (Target::TrashedPost, _) => Some(standing_trashed),
+                    (Target::Tag, _) if may => Some(new_tag(&site, fixtures)),
+                    (Target::Tag, _) => Some(standing_tag),
                 };
                 let mut path = match id {
                     Some(id) => row.path.replace("{id}", &id.to_string()),

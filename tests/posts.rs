@@ -20,6 +20,7 @@ on_both_backends!(
     lists_filter_search_and_paginate,
     revisions_are_listed_compared_and_restored,
     autosave_keeps_one_rolling_copy_and_offers_it_back,
+    tags_are_renamed_merged_and_deleted,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1064,4 +1065,137 @@ async fn autosave_keeps_one_rolling_copy_and_offers_it_back(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+async fn tags_are_renamed_merged_and_deleted(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (editor, csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let first = write(
+        &editor,
+        &server,
+        &csrf,
+        &[
+            ("title", "One"),
+            ("tags", "Rust, rustlang"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    write(
+        &editor,
+        &server,
+        &csrf,
+        &[
+            ("title", "Two"),
+            ("tags", "rustlang, Web"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let id_of = |slug: &str| -> i32 {
+        tags::table
+            .filter(tags::slug.eq(slug))
+            .select(tags::id)
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    let (rust, rustlang, web) = (id_of("rust"), id_of("rustlang"), id_of("web"));
+
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(
+        list.contains(">rustlang</a></td><td>rustlang</td><td>2</td>"),
+        "{list}"
+    );
+
+    let taken = post_form(
+        &editor,
+        &server,
+        &format!("/admin/tags/{web}"),
+        &csrf,
+        &[("name", "Web"), ("slug", "rust")],
+    )
+    .await;
+    assert_eq!(taken.status(), 422);
+    assert!(taken.text().await.unwrap().contains("merge them instead"));
+    let renamed = post_form(
+        &editor,
+        &server,
+        &format!("/admin/tags/{web}"),
+        &csrf,
+        &[
+            ("name", "The Web"),
+            ("slug", "the web"),
+            ("description", "Browsers."),
+        ],
+    )
+    .await;
+    assert_eq!(renamed.status(), 303);
+    assert_eq!(id_of("the-web"), web);
+
+    let merged = post_form(
+        &editor,
+        &server,
+        &format!("/admin/tags/{rustlang}/merge"),
+        &csrf,
+        &[("into", &rust.to_string())],
+    )
+    .await;
+    assert_eq!(merged.status(), 303);
+    let on_rust: i64 = post_tags::table
+        .filter(post_tags::tag_id.eq(rust))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(on_rust, 2, "both posts carry Rust, the first not twice");
+    let into_itself = post_form(
+        &editor,
+        &server,
+        &format!("/admin/tags/{rust}/merge"),
+        &csrf,
+        &[("into", &rust.to_string())],
+    )
+    .await;
+    assert_eq!(into_itself.status(), 400);
+
+    let confirm = get_page(
+        &editor,
+        &server.url(&format!("/admin/tags/{rust}/delete")),
+        200,
+    )
+    .await;
+    assert!(confirm.contains("removed from 2 post(s)"));
+    assert_eq!(
+        post_form(
+            &editor,
+            &server,
+            &format!("/admin/tags/{rust}/delete"),
+            &csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    let left: i64 = post_tags::table
+        .filter(post_tags::post_id.eq(first))
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap();
+    assert_eq!(left, 0, "the post lost only that tag");
+    assert_eq!(
+        post_field(&site, first).0,
+        "One",
+        "and the post itself stayed"
+    );
+
+    let (author, _) = logged_in(&server, "author@example.org", PASSWORD).await;
+    assert_eq!(
+        author
+            .get(server.url("/admin/tags"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }

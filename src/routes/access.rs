@@ -26,6 +26,8 @@ pub enum Target {
     DraftPost,
     /// A post in the trash.
     TrashedPost,
+    /// A tag (tag 1 always exists in the test, as a merge target).
+    Tag,
 }
 
 #[derive(Debug)]
@@ -160,6 +162,42 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[],
     ),
     route("GET", "/admin/audit", AtLeast(Role::Admin)),
+    route("GET", "/admin/tags", AtLeast(Role::Editor)),
+    on(
+        "GET",
+        "/admin/tags/{id}",
+        AtLeast(Role::Editor),
+        Target::Tag,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/tags/{id}",
+        AtLeast(Role::Editor),
+        Target::Tag,
+        &[("name", "Renamed")],
+    ),
+    on(
+        "GET",
+        "/admin/tags/{id}/delete",
+        AtLeast(Role::Editor),
+        Target::Tag,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/tags/{id}/delete",
+        AtLeast(Role::Editor),
+        Target::Tag,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/tags/{id}/merge",
+        AtLeast(Role::Editor),
+        Target::Tag,
+        &[("into", "1")],
+    ),
     route("GET", "/admin/settings", AtLeast(Role::Admin)),
     on(
         "POST",

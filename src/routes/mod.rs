@@ -15,6 +15,7 @@ pub mod public;
 pub mod revisions;
 pub mod settings;
 pub mod setup;
+pub mod tags;
 pub mod users;
 
 use actix_web::web;
@@ -71,6 +72,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revisions::autosave)
         .service(revisions::discard_autosave)
         .service(api::session)
+        .service(tags::list)
+        .service(tags::edit)
+        .service(tags::update)
+        .service(tags::delete_confirm)
+        .service(tags::delete)
+        .service(tags::merge)
         .service(settings::show)
         .service(settings::update)
         .service(public::site_css)

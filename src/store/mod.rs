@@ -6,6 +6,7 @@ pub mod posts;
 pub mod public;
 pub mod revisions;
 pub mod settings;
+pub mod tags;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -317,6 +317,34 @@ impl SettingsPage {
 }
 
 #[derive(Template)]
+#[template(path = "admin/tags.html")]
+pub struct TagsPage {
+    pub nav: AdminNav,
+    pub rows: Vec<(crate::store::tags::TagRow, i64)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tag_edit.html")]
+pub struct TagEditPage {
+    pub nav: AdminNav,
+    pub tag: crate::store::tags::TagRow,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    /// Tags this one can be merged into.
+    pub others: Vec<crate::store::tags::TagRow>,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tag_delete.html")]
+pub struct TagDeletePage {
+    pub nav: AdminNav,
+    pub tag: crate::store::tags::TagRow,
+    pub count: i64,
+}
+
+#[derive(Template)]
 #[template(path = "admin/trash_confirm.html")]
 pub struct TrashConfirmPage {
     pub nav: AdminNav,

@@ -1,0 +1,98 @@
+//! Tags as editors manage them: counts, renames, deletes, merges.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{post_tags, posts, tags};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct TagRow {
+    pub id: i32,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+}
+
+/// Every tag with the number of posts (not in the trash) that carry it, by name.
+pub fn with_counts(conn: &mut DbConnection) -> QueryResult<Vec<(TagRow, i64)>> {
+    let all: Vec<TagRow> = tags::table
+        .order(tags::name.asc())
+        .select((tags::id, tags::name, tags::slug, tags::description))
+        .load(conn)?;
+    let counts: Vec<(i32, i64)> = post_tags::table
+        .inner_join(posts::table)
+        .filter(posts::deleted_at.is_null())
+        .group_by(post_tags::tag_id)
+        .select((post_tags::tag_id, count_star()))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .map(|tag| {
+            let n = counts
+                .iter()
+                .find(|(id, _)| *id == tag.id)
+                .map_or(0, |(_, n)| *n);
+            (tag, n)
+        })
+        .collect())
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TagRow>> {
+    tags::table
+        .find(id)
+        .select((tags::id, tags::name, tags::slug, tags::description))
+        .first(conn)
+        .optional()
+}
+
+pub fn slug_taken_by_other(conn: &mut DbConnection, slug: &str, id: i32) -> QueryResult<bool> {
+    let n: i64 = tags::table
+        .filter(tags::slug.eq(slug))
+        .filter(tags::id.ne(id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i32,
+    name: &str,
+    slug: &str,
+    description: &str,
+) -> QueryResult<usize> {
+    diesel::update(tags::table.find(id))
+        .set((
+            tags::name.eq(name),
+            tags::slug.eq(slug),
+            tags::description.eq(description),
+        ))
+        .execute(conn)
+}
+
+/// Removes the tag from every post and deletes it.
+pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(tags::table.find(id)).execute(conn)
+}
+
+/// Gives `from`'s posts the tag `into` and deletes `from`. Returns how many posts moved.
+/// Call inside a write transaction.
+pub fn merge(conn: &mut DbConnection, from: i32, into: i32) -> QueryResult<usize> {
+    let already: Vec<i32> = post_tags::table
+        .filter(post_tags::tag_id.eq(into))
+        .select(post_tags::post_id)
+        .load(conn)?;
+    let moving: Vec<i32> = post_tags::table
+        .filter(post_tags::tag_id.eq(from))
+        .filter(post_tags::post_id.ne_all(&already))
+        .select(post_tags::post_id)
+        .load(conn)?;
+    for post_id in &moving {
+        diesel::insert_into(post_tags::table)
+            .values((post_tags::post_id.eq(post_id), post_tags::tag_id.eq(into)))
+            .execute(conn)?;
+    }
+    delete(conn, from)?;
+    Ok(moving.len())
+}
