@@ -21,6 +21,7 @@ on_both_backends!(
     revisions_are_listed_compared_and_restored,
     autosave_keeps_one_rolling_copy_and_offers_it_back,
     tags_are_renamed_merged_and_deleted,
+    preview_links_show_a_draft_until_revoked_or_published,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1197,5 +1198,121 @@ async fn tags_are_renamed_merged_and_deleted(backend: Backend) {
             .unwrap()
             .status(),
         403
+    );
+}
+
+async fn preview_links_show_a_draft_until_revoked_or_published(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Secret draft"),
+            ("body", "Not out yet."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let make_link = || async {
+        let response = post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/preview-link"),
+            &csrf,
+            &[],
+        )
+        .await;
+        assert_eq!(response.status(), 201);
+        common::shown_link(&response.text().await.unwrap())
+    };
+    let first = make_link().await;
+    assert!(
+        first.starts_with(&format!("{}/preview/", server.base)),
+        "{first}"
+    );
+    let reader = common::client();
+    let shown = reader.get(&first).send().await.unwrap();
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let page = shown.text().await.unwrap();
+    assert!(
+        page.contains("Not out yet.")
+            && page.contains("not published yet")
+            && page.contains("noindex")
+    );
+    assert_eq!(
+        reader
+            .get(server.url("/secret-draft"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "still not public"
+    );
+
+    let second = make_link().await;
+    assert_eq!(
+        reader.get(&first).send().await.unwrap().status(),
+        404,
+        "a new link replaces the old"
+    );
+    let editor_page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(editor_page.contains("A preview link made"));
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/preview-link/revoke"),
+            &csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        reader.get(&second).send().await.unwrap().status(),
+        404,
+        "revoked"
+    );
+
+    let third = make_link().await;
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    assert_eq!(
+        reader.get(&third).send().await.unwrap().status(),
+        404,
+        "published: the preview link stops"
+    );
+    assert_eq!(
+        post_form(
+            &author,
+            &server,
+            &format!("/admin/posts/{id}/preview-link"),
+            &csrf,
+            &[]
+        )
+        .await
+        .status(),
+        409
+    );
+    assert_eq!(
+        reader
+            .get(server.url("/preview/made-up-token"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
     );
 }

@@ -132,6 +132,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        post_id -> Nullable<Integer>,
     }
 }
 

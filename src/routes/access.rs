@@ -162,6 +162,20 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[],
     ),
     route("GET", "/admin/audit", AtLeast(Role::Admin)),
+    on(
+        "POST",
+        "/admin/posts/{id}/preview-link",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
+    on(
+        "POST",
+        "/admin/posts/{id}/preview-link/revoke",
+        OwnerOr(Role::Editor),
+        Target::DraftPost,
+        &[],
+    ),
     route("GET", "/admin/tags", AtLeast(Role::Editor)),
     on(
         "GET",

@@ -10,6 +10,7 @@ pub mod health;
 pub mod links;
 pub mod login;
 pub mod posts;
+pub mod preview;
 pub mod profile;
 pub mod public;
 pub mod revisions;
@@ -78,6 +79,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tags::delete_confirm)
         .service(tags::delete)
         .service(tags::merge)
+        .service(preview::create)
+        .service(preview::revoke)
+        .service(preview::show)
         .service(settings::show)
         .service(settings::update)
         .service(public::site_css)

@@ -355,14 +355,15 @@ pub async fn edit(
     let user = user.0;
     let id = id.into_inner();
     let me = user.id;
-    let (post, tags, tz, autosave) = db::run(&state.pool, move |conn| {
+    let (post, tags, tz, (autosave, preview_link)) = db::run(&state.pool, move |conn| {
         let post = posts::find(conn, id)?.ok_or_else(AppError::not_found)?;
         let autosave = crate::store::revisions::autosave_of(conn, id, me)?;
+        let preview_link = crate::store::tokens::active_preview_since(conn, id)?;
         Ok((
             post,
             posts::tags_of(conn, id)?,
             settings::time_zone(conn)?,
-            autosave,
+            (autosave, preview_link),
         ))
     })
     .await?;
@@ -390,6 +391,7 @@ pub async fn edit(
         tz,
     );
     page.autosave_offer = offer;
+    page.preview_link_since = preview_link.map(|at| views::local_time(at, tz));
     views::html(StatusCode::OK, &page)
 }
 
@@ -467,6 +469,7 @@ impl EditorPage {
             preview: None,
             conflict: None,
             autosave_offer: None,
+            preview_link_since: None,
             time_zone: tz.to_string(),
         }
     }

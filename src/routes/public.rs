@@ -187,6 +187,19 @@ pub fn render_article(
     older: Option<(String, String)>,
     newer: Option<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    views::html(
+        StatusCode::OK,
+        &article_view(site, base_url, published, older, newer),
+    )
+}
+
+pub fn article_view(
+    site: Arc<Site>,
+    base_url: &url::Url,
+    published: public::Published,
+    older: Option<(String, String)>,
+    newer: Option<(String, String)>,
+) -> ArticlePage {
     let post = &published.post;
     let is_post = post.kind() == crate::domain::post::Kind::Post;
     let meta_title = post
@@ -206,7 +219,8 @@ pub fn render_article(
     });
     let html = post.body_html.clone();
     let tz = site.settings.tz();
-    let view = ArticlePage {
+    ArticlePage {
+        is_preview: false,
         is_post,
         html,
         meta_title,
@@ -216,8 +230,7 @@ pub fn render_article(
         newer: newer.map(|(title, slug)| (title, format!("/{slug}"))),
         summary: PostSummary::new(published, tz),
         site,
-    };
-    views::html(StatusCode::OK, &view)
+    }
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {

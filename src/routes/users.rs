@@ -157,6 +157,7 @@ pub async fn invite(
             "Send this link to {email}. It makes them {role}, works once, and expires in 7 days."
         ),
         link,
+        back: ("/admin/users".into(), "Back to users".into()),
     };
     views::html(StatusCode::CREATED, &page)
 }
@@ -178,7 +179,7 @@ fn invite_form_again(
 }
 
 /// An absolute link with a token, from the configured base URL.
-fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
+pub(crate) fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
     let mut link = state
         .base_url
         .join(path)
@@ -602,6 +603,10 @@ pub async fn reset_link(
             subject.email
         ),
         link: link_to(&state, "/admin/reset", &token)?,
+        back: (
+            format!("/admin/users/{}", subject.id),
+            "Back to the user".into(),
+        ),
     };
     views::html(StatusCode::CREATED, &page)
 }

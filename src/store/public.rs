@@ -214,6 +214,14 @@ pub fn tag_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Ta
         .optional()
 }
 
+pub fn author_by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Author>> {
+    users::table
+        .find(id)
+        .select((users::id, users::display_name, users::slug, users::bio))
+        .first(conn)
+        .optional()
+}
+
 pub fn author_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
     users::table
         .filter(users::slug.eq(slug))

@@ -83,6 +83,7 @@ pub struct Token {
     pub expires_at: Option<NaiveDateTime>,
     pub used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub post_id: Option<i32>,
 }
 
 /// Why a link can't be used; each gets its own sentence (the holder already has the
@@ -229,4 +230,60 @@ pub fn pending_invitations(conn: &mut DbConnection) -> QueryResult<Vec<Token>> {
         .order((tokens::created_at.desc(), tokens::id.desc()))
         .select(Token::as_select())
         .load(conn)
+}
+
+pub const PURPOSE_PREVIEW: &str = "preview";
+
+/// A new secret preview link for a post; earlier ones stop working.
+pub fn create_preview(conn: &mut DbConnection, post_id: i32, created_by: i32) -> AppResult<String> {
+    revoke_previews(conn, post_id)?;
+    let token = secrets::random_token()
+        .map_err(|e| AppError::Internal(format!("no randomness for a link: {e}")))?;
+    diesel::insert_into(tokens::table)
+        .values((
+            tokens::purpose.eq(PURPOSE_PREVIEW),
+            tokens::token_hash.eq(secrets::token_hash(&token)),
+            tokens::post_id.eq(post_id),
+            tokens::created_by.eq(created_by),
+            tokens::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+pub fn revoke_previews(conn: &mut DbConnection, post_id: i32) -> QueryResult<usize> {
+    diesel::update(
+        tokens::table
+            .filter(tokens::purpose.eq(PURPOSE_PREVIEW))
+            .filter(tokens::post_id.eq(post_id))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(Utc::now().naive_utc()))
+    .execute(conn)
+}
+
+/// When the post's live preview link was made, if it has one.
+pub fn active_preview_since(
+    conn: &mut DbConnection,
+    post_id: i32,
+) -> QueryResult<Option<NaiveDateTime>> {
+    tokens::table
+        .filter(tokens::purpose.eq(PURPOSE_PREVIEW))
+        .filter(tokens::post_id.eq(post_id))
+        .filter(tokens::revoked_at.is_null())
+        .select(tokens::created_at)
+        .first(conn)
+        .optional()
+}
+
+/// The post a preview link shows, if the link is live.
+pub fn preview_post(conn: &mut DbConnection, token: &str) -> QueryResult<Option<i32>> {
+    let found: Option<Option<i32>> = tokens::table
+        .filter(tokens::purpose.eq(PURPOSE_PREVIEW))
+        .filter(tokens::token_hash.eq(secrets::token_hash(token)))
+        .filter(tokens::revoked_at.is_null())
+        .select(tokens::post_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.flatten())
 }

@@ -121,6 +121,8 @@ pub struct ArchivePage {
 #[template(path = "site/article.html")]
 pub struct ArticlePage {
     pub site: std::sync::Arc<crate::cache::Site>,
+    /// Shown through a secret preview link: not published yet.
+    pub is_preview: bool,
     pub is_post: bool,
     pub summary: PostSummary,
     /// Sanitised when the post was saved.
@@ -288,6 +290,8 @@ pub struct EditorPage {
     pub conflict: Option<(String, String)>,
     /// When the user's autosave is newer than the saved post: when it was made.
     pub autosave_offer: Option<String>,
+    /// When the post's live preview link was made, if it has one.
+    pub preview_link_since: Option<String>,
     pub time_zone: String,
 }
 
@@ -381,6 +385,8 @@ pub struct LinkCreatedPage {
     pub title: String,
     pub explanation: String,
     pub link: String,
+    /// Where "back" goes, and what it says.
+    pub back: (String, String),
 }
 
 #[derive(Template)]

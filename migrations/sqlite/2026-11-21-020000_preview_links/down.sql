@@ -1,0 +1,2 @@
+DROP INDEX tokens_post_idx;
+ALTER TABLE tokens DROP COLUMN post_id;
