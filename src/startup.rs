@@ -64,6 +64,13 @@ pub fn open_database(
     for version in &applied {
         tracing::info!(%version, "applied database migration");
     }
+    if !applied.is_empty() {
+        let filled = crate::store::posts::backfill_search_text(&mut conn)
+            .map_err(|e| format!("cannot prepare the search index: {e}"))?;
+        if filled > 0 {
+            tracing::info!(posts = filled, "indexed existing posts for search");
+        }
+    }
     Ok((pool, applied))
 }
 

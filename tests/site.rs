@@ -15,6 +15,7 @@ on_both_backends!(
     tag_and_author_archives_list_their_posts,
     old_slugs_and_trailing_slashes_redirect_permanently,
     articles_link_to_their_neighbours_and_escape_titles,
+    search_ranks_highlights_and_survives_any_input,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -432,4 +433,190 @@ async fn articles_link_to_their_neighbours_and_escape_titles(backend: Backend) {
     assert!(!second.contains("<script>alert(1)"), "titles are escaped");
     let first = get_page(&client(), &server.url("/first"), 200).await;
     assert!(!first.contains("rel=\"prev\"") && first.contains("rel=\"next\""));
+}
+
+async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    let mut conn = site.connect();
+    let mut write = |title: &str, slug: &str, body: &str, status: Status, at: Option<TimeDelta>| {
+        let html = folio::render::render(body).into_string();
+        let content = Content {
+            title,
+            slug,
+            body_markdown: body,
+            body_html: &html,
+            excerpt: "",
+            meta_title: None,
+            meta_description: None,
+            canonical_url: None,
+        };
+        posts::create(
+            &mut conn,
+            Kind::Post,
+            author,
+            &content,
+            status,
+            at.map(|d| Utc::now().naive_utc() + d),
+        )
+        .unwrap()
+    };
+    write(
+        "Difference engines",
+        "engines",
+        "Babbage designed **machines** that compute tables.",
+        Status::Published,
+        AGO,
+    );
+    write(
+        "Poetry",
+        "poetry",
+        "A note on engines in passing, and <script>alert(1)</script> as text.",
+        Status::Published,
+        AGO,
+    );
+    write(
+        "Draft engines",
+        "draft-engines",
+        "engines engines engines",
+        Status::Draft,
+        None,
+    );
+    write(
+        "Future engines",
+        "future-engines",
+        "engines",
+        Status::Published,
+        Some(TimeDelta::days(1)),
+    );
+    let trashed = write(
+        "Trashed engines",
+        "trashed-engines",
+        "engines",
+        Status::Published,
+        AGO,
+    );
+    site.execute_sql(&format!(
+        "UPDATE posts SET deleted_at = created_at WHERE id = {trashed}"
+    ));
+    for n in 0..12 {
+        write(
+            &format!("Filler {n}"),
+            &format!("filler-{n}"),
+            "A paragraph about looms.",
+            Status::Published,
+            AGO,
+        );
+    }
+    drop(conn);
+    let server = site.start().await;
+    let search = |q: &str| {
+        let url = server.url(&format!(
+            "/search?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        ));
+        async move { client().get(url).send().await.unwrap() }
+    };
+
+    let page = search("engines").await.text().await.unwrap();
+    assert!(page.contains("2 result(s)"), "only visible posts: {page}");
+    let title_hit = page.find("Difference engines").unwrap();
+    let body_hit = page.find(">Poetry<").unwrap();
+    assert!(title_hit < body_hit, "a title match ranks first");
+    assert!(
+        page.contains("<mark>engines</mark>"),
+        "matches are highlighted: {page}"
+    );
+    assert!(!page.contains("<script>alert"), "snippets are escaped");
+    assert!(
+        search("engin")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("2 result(s)"),
+        "prefixes match"
+    );
+    assert!(
+        search("MACHINES tables")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("1 result(s)"),
+        "all words, any case"
+    );
+
+    let looms = search("looms").await.text().await.unwrap();
+    assert!(looms.contains("12 result(s)") && looms.contains("rel=\"next\""));
+    assert_eq!(search("looms").await.status(), 200);
+    let second = client()
+        .get(server.url("/search?q=looms&page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(second.contains("Filler") && second.contains("rel=\"prev\""));
+    assert_eq!(
+        client()
+            .get(server.url("/search?q=looms&page=3"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let long = "engines ".repeat(1_300); // over 10 KB
+    for hostile in [
+        "\"",
+        "\"engines",
+        "engines\"*",
+        "NEAR(engines poetry)",
+        "engines OR",
+        "-engines",
+        "* AND *",
+        "'; DROP TABLE posts; --",
+        "%_\\",
+        "東京 ünïcode",
+        "",
+        "   ",
+        long.as_str(),
+    ] {
+        let response = search(hostile).await;
+        assert_eq!(response.status(), 200, "{hostile:.40}");
+    }
+    assert!(
+        search(&long)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("2 result(s)")
+    );
+    let shortened = search(
+        &(0..30)
+            .map(|n| format!("w{n}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(shortened.contains("only its first words were used"));
+
+    let missing = client()
+        .get(server.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        missing.contains("action=\"/search\""),
+        "the 404 page offers a search box"
+    );
 }

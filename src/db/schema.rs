@@ -56,6 +56,7 @@ diesel::table! {
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        search_text -> Text,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod password;
 pub mod permissions;
 pub mod post;
 pub mod role;
+pub mod search;
 pub mod site;
 pub mod slug;
 pub mod throttle;

@@ -88,6 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(public::home)
         .service(public::tag)
         .service(public::author)
+        .service(public::search)
         // Last: one path segment is a post or page slug.
         .service(public::article);
 }

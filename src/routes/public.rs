@@ -147,6 +147,87 @@ async fn archive_page(
     views::html(StatusCode::OK, &view)
 }
 
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+}
+
+const SEARCH_PAGE_SIZE: i64 = 10;
+
+/// Full-text search over published posts and pages, best match first, with highlighted
+/// snippets. Any input is safe: it is reduced to words before it reaches the database.
+#[get("/search")]
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let SearchQuery { q, page } = query.into_inner();
+    let page = page_number(&PageQuery { page })?;
+    let site = state.settings.get(&state.pool).await?;
+    let terms = crate::domain::search::terms(&q);
+    let words = terms.words.clone();
+    let now = Utc::now().naive_utc();
+    let (hits, total, published) = db::run(&state.pool, move |conn| {
+        let (hits, total) = crate::db::dialect::search(
+            conn,
+            &words,
+            now,
+            (page - 1) * SEARCH_PAGE_SIZE,
+            SEARCH_PAGE_SIZE,
+        )?;
+        let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
+        let published = public::by_ids(conn, &ids, now)?;
+        Ok((hits, total, published))
+    })
+    .await?;
+    if page > 1 && hits.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "There is no page {page} of these results."
+        )));
+    }
+    let tz = site.settings.tz();
+    let results = published
+        .into_iter()
+        .filter_map(|p| {
+            let hit = hits.iter().find(|h| h.id == p.post.id)?;
+            Some(views::SearchResult {
+                snippet_html: highlight(&hit.snippet),
+                summary: PostSummary::new(p, tz),
+            })
+        })
+        .collect();
+    let url_for = |n: i64| {
+        let mut url = url::form_urlencoded::Serializer::new(String::from("/search?"));
+        url.append_pair("q", &q);
+        if n > 1 {
+            url.append_pair("page", &n.to_string());
+        }
+        url.finish()
+    };
+    let view = views::SearchPage {
+        searched: !q.trim().is_empty(),
+        shortened: terms.shortened,
+        results,
+        total,
+        page,
+        prev_url: (page > 1).then(|| url_for(page - 1)),
+        next_url: (page * SEARCH_PAGE_SIZE < total).then(|| url_for(page + 1)),
+        q: q.chars().take(200).collect(),
+        site,
+    };
+    views::html(StatusCode::OK, &view)
+}
+
+/// Escapes a snippet and turns the engine's markers into `<mark>`.
+fn highlight(snippet: &str) -> String {
+    use crate::db::dialect::{MARK_END, MARK_START};
+    ammonia::clean_text(snippet)
+        .replace(MARK_START, "<mark>")
+        .replace(MARK_END, "</mark>")
+}
+
 /// A post or page; an old slug answers 301 to the current one; anything else (drafts,
 /// scheduled, trashed) is a plain 404 to the public.
 #[get("/{slug}")]

@@ -123,6 +123,7 @@ pub fn create(
             posts::created_at.eq(now),
             posts::updated_at.eq(now),
             posts::published_at.eq(published_at),
+            posts::search_text.eq(crate::render::markdown::plain_text(content.body_markdown)),
         ))
         .returning(posts::id)
         .get_result(conn)
@@ -156,6 +157,7 @@ pub fn update(
         posts::version.eq(expected_version + 1),
         posts::updated_at.eq(Utc::now().naive_utc()),
         posts::published_at.eq(published_at),
+        posts::search_text.eq(crate::render::markdown::plain_text(content.body_markdown)),
     ))
     .execute(conn)?;
     Ok(updated == 1)
@@ -491,4 +493,19 @@ pub fn create_welcome(conn: &mut DbConnection, author_id: i32) -> QueryResult<i3
     set_tags(conn, id, &["Getting started".to_owned()])?;
     add_revision(conn, id, author_id, title, WELCOME)?;
     Ok(id)
+}
+
+/// Fills `search_text` for posts written before it existed (once, at start-up).
+pub fn backfill_search_text(conn: &mut DbConnection) -> QueryResult<usize> {
+    let missing: Vec<(i32, String)> = posts::table
+        .filter(posts::search_text.eq(""))
+        .filter(posts::body_markdown.ne(""))
+        .select((posts::id, posts::body_markdown))
+        .load(conn)?;
+    for (id, body) in &missing {
+        diesel::update(posts::table.find(id))
+            .set(posts::search_text.eq(crate::render::markdown::plain_text(body)))
+            .execute(conn)?;
+    }
+    Ok(missing.len())
 }

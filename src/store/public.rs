@@ -136,6 +136,22 @@ fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResu
         .collect())
 }
 
+/// Visible posts and pages by id, in the order of `ids` (for search results).
+pub fn by_ids(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Published>> {
+    let found: Vec<Post> = posts::table
+        .filter(visible(now))
+        .filter(posts::id.eq_any(ids))
+        .select(Post::as_select())
+        .load(conn)?;
+    let mut published = with_authors_and_tags(conn, found)?;
+    published.sort_by_key(|p| ids.iter().position(|id| *id == p.post.id));
+    Ok(published)
+}
+
 /// The visible post or page at `/{slug}`.
 pub fn by_slug(
     conn: &mut DbConnection,

@@ -101,6 +101,7 @@ pub fn restore_into_post(
             posts::title.eq(title),
             posts::body_markdown.eq(body),
             posts::body_html.eq(body_html),
+            posts::search_text.eq(crate::render::markdown::plain_text(body)),
             posts::version.eq(posts::version + 1),
             posts::updated_at.eq(Utc::now().naive_utc()),
         ))

@@ -117,6 +117,26 @@ pub struct ArchivePage {
     pub next_url: Option<String>,
 }
 
+pub struct SearchResult {
+    pub summary: PostSummary,
+    /// Escaped text with `<mark>` around the matches.
+    pub snippet_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "site/search.html")]
+pub struct SearchPage {
+    pub site: std::sync::Arc<crate::cache::Site>,
+    pub q: String,
+    pub searched: bool,
+    pub shortened: bool,
+    pub results: Vec<SearchResult>,
+    pub total: i64,
+    pub page: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "site/article.html")]
 pub struct ArticlePage {
