@@ -109,7 +109,17 @@ fn with_heading_anchors<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
     events
 }
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
+
+/// Stored HTML with every relative link and image made absolute against `base` (feeds are
+/// read away from the site). Runs the same sanitiser again, so nothing new gets through.
+pub fn with_absolute_urls(html: &str, base: &url::Url) -> String {
+    let mut builder = sanitizer();
+    builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    builder.clean(html).to_string()
+}
+
+fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .add_tags(["input", "iframe"])
@@ -149,7 +159,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             _ => Some(value.into()),
         });
     builder
-});
+}
 
 const FOOTNOTE_CLASSES: &[&str] = &[
     "footnote-reference",
@@ -311,6 +321,23 @@ mod tests {
                 assert!(!out.contains(bad), "{payload:?} left {bad:?} in {out}");
             }
         }
+    }
+
+    #[test]
+    fn feed_html_gets_absolute_urls() {
+        let base = url::Url::parse("https://blog.example.org/").unwrap();
+        let html =
+            render("[about](/about) ![x](/media/a.png) [ext](https://x.example/)").into_string();
+        let out = with_absolute_urls(&html, &base);
+        assert!(
+            out.contains("href=\"https://blog.example.org/about\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("src=\"https://blog.example.org/media/a.png\""),
+            "{out}"
+        );
+        assert!(out.contains("href=\"https://x.example/\""), "{out}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod feeds;
 pub mod health;
 pub mod links;
 pub mod login;
@@ -85,6 +86,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::show)
         .service(settings::update)
         .service(public::site_css)
+        .service(feeds::atom)
+        .service(feeds::rss)
+        .service(feeds::json)
+        .service(feeds::tag_atom)
+        .service(feeds::tag_rss)
+        .service(feeds::tag_json)
+        .service(feeds::sitemap)
+        .service(feeds::robots)
         .service(public::home)
         .service(public::tag)
         .service(public::author)

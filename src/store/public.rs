@@ -245,3 +245,48 @@ pub fn author_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option
         .first(conn)
         .optional()
 }
+
+/// Every public address with its last change: posts and pages, then tags and authors
+/// that have something published.
+pub fn sitemap(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<crate::feeds::SitemapEntry>> {
+    use crate::feeds::SitemapEntry;
+    use diesel::dsl::max;
+    let mut entries: Vec<SitemapEntry> = posts::table
+        .filter(visible(now))
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .select((posts::slug, posts::updated_at))
+        .load::<(String, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(slug, at)| SitemapEntry {
+            path: format!("/{slug}"),
+            last_modified: at,
+        })
+        .collect();
+    let by_tag: Vec<(String, Option<NaiveDateTime>)> = post_tags::table
+        .inner_join(tags::table)
+        .inner_join(posts::table)
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()))
+        .group_by(tags::slug)
+        .select((tags::slug, max(posts::updated_at)))
+        .load(conn)?;
+    let by_author: Vec<(String, Option<NaiveDateTime>)> = posts::table
+        .inner_join(users::table)
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()))
+        .group_by(users::slug)
+        .select((users::slug, max(posts::updated_at)))
+        .load(conn)?;
+    for (prefix, rows) in [("/tag/", by_tag), ("/author/", by_author)] {
+        entries.extend(rows.into_iter().filter_map(|(slug, at)| {
+            Some(SitemapEntry {
+                path: format!("{prefix}{slug}"),
+                last_modified: at?,
+            })
+        }));
+    }
+    Ok(entries)
+}

@@ -1,0 +1,165 @@
+//! Feeds (Atom, RSS, JSON Feed — site-wide and per tag), the sitemap and robots.txt.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use chrono::Utc;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::feeds::{self, FEED_LENGTH, Feed};
+use crate::startup::AppState;
+use crate::store::public::{self, Archive};
+
+#[derive(Clone, Copy)]
+enum Format {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl Format {
+    fn file(self) -> &'static str {
+        match self {
+            Format::Atom => "feed.xml",
+            Format::Rss => "rss.xml",
+            Format::Json => "feed.json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+#[get("/feed.xml")]
+pub async fn atom(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    site_feed(&state, Format::Atom).await
+}
+
+#[get("/rss.xml")]
+pub async fn rss(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    site_feed(&state, Format::Rss).await
+}
+
+#[get("/feed.json")]
+pub async fn json(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    site_feed(&state, Format::Json).await
+}
+
+#[get("/tag/{slug}/feed.xml")]
+pub async fn tag_atom(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    tag_feed(&state, slug.into_inner(), Format::Atom).await
+}
+
+#[get("/tag/{slug}/rss.xml")]
+pub async fn tag_rss(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    tag_feed(&state, slug.into_inner(), Format::Rss).await
+}
+
+#[get("/tag/{slug}/feed.json")]
+pub async fn tag_json(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    tag_feed(&state, slug.into_inner(), Format::Json).await
+}
+
+async fn site_feed(state: &AppState, format: Format) -> AppResult<HttpResponse> {
+    let site = state.settings.get(&state.pool).await?;
+    let title = site.settings.title.clone();
+    render(
+        state,
+        format,
+        Archive::Home,
+        title,
+        "/".into(),
+        format!("/{}", format.file()),
+    )
+    .await
+}
+
+async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<HttpResponse> {
+    let tag = db::run(&state.pool, move |conn| {
+        Ok(public::tag_by_slug(conn, &slug)?)
+    })
+    .await?
+    .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
+    let site = state.settings.get(&state.pool).await?;
+    let title = format!("{}: {}", site.settings.title, tag.name);
+    let page = format!("/tag/{}", tag.slug);
+    let own = format!("{page}/{}", format.file());
+    render(state, format, Archive::Tag(tag.id), title, page, own).await
+}
+
+async fn render(
+    state: &AppState,
+    format: Format,
+    which: Archive,
+    title: String,
+    page_path: String,
+    self_path: String,
+) -> AppResult<HttpResponse> {
+    let site = state.settings.get(&state.pool).await?;
+    let now = Utc::now().naive_utc();
+    let (posts, _) = db::run(&state.pool, move |conn| {
+        Ok(public::archive(conn, which, now, 0, FEED_LENGTH)?)
+    })
+    .await?;
+    let feed = Feed {
+        site: &site.settings,
+        base: &state.base_url,
+        title,
+        page_path,
+        self_path,
+        posts: &posts,
+    };
+    let body = match format {
+        Format::Atom => feeds::atom(&feed),
+        Format::Rss => feeds::rss(&feed),
+        Format::Json => feeds::json(&feed),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .body(body))
+}
+
+#[get("/sitemap.xml")]
+pub async fn sitemap(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let now = Utc::now().naive_utc();
+    let mut entries = db::run(&state.pool, move |conn| Ok(public::sitemap(conn, now)?)).await?;
+    entries.insert(
+        0,
+        feeds::SitemapEntry {
+            path: "/".into(),
+            last_modified: entries.iter().map(|e| e.last_modified).max().unwrap_or(now),
+        },
+    );
+    let xml = feeds::sitemap(&state.base_url, &entries)
+        .map_err(|e| AppError::Internal(format!("sitemap: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(xml))
+}
+
+#[get("/robots.txt")]
+pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
+    let sitemap_url = state
+        .base_url
+        .join("/sitemap.xml")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(format!("User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /api/\nDisallow: /preview/\n\nSitemap: {sitemap_url}\n"))
+}
