@@ -16,6 +16,7 @@ on_both_backends!(
     old_slugs_and_trailing_slashes_redirect_permanently,
     articles_link_to_their_neighbours_and_escape_titles,
     search_ranks_highlights_and_survives_any_input,
+    pages_and_feeds_revalidate_with_etags_and_answer_head,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -619,4 +620,91 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
         missing.contains("action=\"/search\""),
         "the 404 page offers a search box"
     );
+}
+
+async fn pages_and_feeds_revalidate_with_etags_and_answer_head(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("First", "first"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Due soon", "due-soon"),
+        Status::Published,
+        Some(TimeDelta::seconds(2)),
+        &[],
+    );
+    let server = site.start().await;
+    for path in [
+        "/",
+        "/first",
+        "/feed.xml",
+        "/sitemap.xml",
+        "/search?q=first",
+    ] {
+        let response = client().get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with('"'), "{path}: strong ETag {etag}");
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age=10")
+        );
+        let again = client()
+            .get(server.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+        assert!(again.headers().contains_key("content-security-policy"));
+
+        let head = client().head(server.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(
+            head.headers()["etag"].to_str().unwrap(),
+            etag,
+            "HEAD {path} matches GET"
+        );
+        assert!(head.bytes().await.unwrap().is_empty());
+    }
+
+    // When the scheduled post falls due, the home page's ETag changes: revalidation shows it.
+    let before = client()
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let after = client()
+        .get(server.url("/"))
+        .header("if-none-match", &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200, "the old ETag no longer matches");
+    assert!(after.text().await.unwrap().contains("Due soon"));
+
+    // Admin pages are never cached this way.
+    let admin = client()
+        .get(server.url("/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!admin.headers().contains_key("etag"));
+    assert_eq!(admin.headers()["cache-control"], "no-store");
 }
