@@ -17,6 +17,7 @@ on_both_backends!(
     articles_link_to_their_neighbours_and_escape_titles,
     search_ranks_highlights_and_survives_any_input,
     pages_and_feeds_revalidate_with_etags_and_answer_head,
+    articles_carry_sharing_and_structured_data,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -707,4 +708,34 @@ async fn pages_and_feeds_revalidate_with_etags_and_answer_head(backend: Backend)
         .unwrap();
     assert!(!admin.headers().contains_key("etag"));
     assert_eq!(admin.headers()["cache-control"], "no-store");
+}
+
+async fn articles_carry_sharing_and_structured_data(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Title </script><script>alert(1)</script>", "shared"),
+        Status::Published,
+        AGO,
+        &["Rust"],
+    );
+    let server = site.start().await;
+    let page = get_page(&client(), &server.url("/shared"), 200).await;
+    assert!(page.contains("<meta property=\"og:type\" content=\"article\">"));
+    assert!(page.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+    assert!(page.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/shared\">",
+        server.base
+    )));
+    let start = page.find("<script type=\"application/ld+json\">").unwrap()
+        + "<script type=\"application/ld+json\">".len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&page[start..end])
+        .expect("valid JSON-LD that doesn't end its element early");
+    assert_eq!(data["@type"], "BlogPosting");
+    assert_eq!(data["author"]["name"], "Ada Lovelace");
+    assert!(data["headline"].as_str().unwrap().contains("alert(1)"));
+    assert!(!page.contains("<script>alert(1)"));
 }

@@ -300,8 +300,10 @@ pub fn article_view(
     });
     let html = post.body_html.clone();
     let tz = site.settings.tz();
+    let json_ld = structured_data(&site, base_url, &published, &canonical, &meta_description);
     ArticlePage {
         is_preview: false,
+        json_ld,
         is_post,
         html,
         meta_title,
@@ -312,6 +314,41 @@ pub fn article_view(
         summary: PostSummary::new(published, tz),
         site,
     }
+}
+
+/// schema.org data for search engines, escaped so it can't end its `<script>` element.
+fn structured_data(
+    site: &Site,
+    base_url: &url::Url,
+    published: &public::Published,
+    canonical: &str,
+    description: &str,
+) -> String {
+    let post = &published.post;
+    let is_post = post.kind() == crate::domain::post::Kind::Post;
+    let iso = |at: chrono::NaiveDateTime| at.and_utc().to_rfc3339();
+    let author_url = base_url
+        .join(&format!("/author/{}", published.author.slug))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": if is_post { "BlogPosting" } else { "WebPage" },
+        "headline": post.display_title(),
+        "description": description,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "datePublished": post.published_at.map(iso),
+        "dateModified": iso(post.updated_at),
+        "author": { "@type": "Person", "name": published.author.name, "url": author_url },
+        "publisher": { "@type": "Organization", "name": site.settings.title },
+        "keywords": published.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+    });
+    // `<`, `>` and `&` occur only inside JSON strings, where \u escapes mean the same.
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {

@@ -152,6 +152,8 @@ pub struct ArticlePage {
     pub canonical: String,
     pub older: Option<(String, String)>,
     pub newer: Option<(String, String)>,
+    /// schema.org `BlogPosting` (posts) or `WebPage`, as JSON safe to embed in `<script>`.
+    pub json_ld: String,
 }
 
 #[derive(Template)]
