@@ -27,6 +27,21 @@ pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
     Ok(())
 }
 
+pub fn seed(global: &GlobalArgs, posts: u32, force: bool) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    let pool = open(&storage)?;
+    let started = std::time::Instant::now();
+    let seeded = with_conn(&pool, |conn| crate::seed::seed(conn, posts as usize, force))?;
+    println!(
+        "Seeded {} posts by {} authors with {} tags in {:.1} s.",
+        seeded.posts,
+        seeded.authors,
+        seeded.tags,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 pub fn user(global: &GlobalArgs, command: UserCommand) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
     match command {

@@ -119,6 +119,16 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill an empty site with generated authors, tags and published posts (for
+    /// benchmarks and demos).
+    Seed {
+        /// How many posts (about a thousand words each).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        posts: u32,
+        /// Add to a database that already has posts.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod render;
 pub mod routes;
 pub mod secrets;
+pub mod seed;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -9,6 +9,7 @@ on_both_backends!(
     user_created_on_the_cli_can_log_in,
     reset_password_replaces_the_old_one,
     bad_cli_input_fails_with_one_line_and_changes_nothing,
+    seed_fills_an_empty_site_and_refuses_a_used_one,
 );
 
 const PASSWORD: &str = "a long enough password";
@@ -314,4 +315,33 @@ async fn bad_cli_input_fails_with_one_line_and_changes_nothing(backend: Backend)
         2,
         "still only the header and Ada: {list}"
     );
+}
+
+async fn seed_fills_an_empty_site_and_refuses_a_used_one(backend: Backend) {
+    let site = Site::new(&backend);
+    let out = site.cli(&["seed", "--posts", "30"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Seeded 30 posts"), "{}", stdout(&out));
+
+    let again = site.cli(&["seed", "--posts", "5"], None);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already has 30 post(s)") && stderr(&again).contains("--force")
+    );
+    let forced = site.cli(&["seed", "--posts", "5", "--force"], None);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    for bad in ["0", "-3", "many", "2000000"] {
+        let out = site.cli(&["seed", "--posts", bad], None);
+        assert!(!out.status.success(), "{bad}");
+        assert!(!stderr(&out).contains("panicked"));
+    }
+
+    let server = site.start().await;
+    let home = common::get_page(&client(), &server.url("/"), 200).await;
+    assert!(
+        home.contains("min read") && home.contains("rel=\"next\""),
+        "{home:.500}"
+    );
+    let search = common::get_page(&client(), &server.url("/search?q=engine"), 200).await;
+    assert!(search.contains("result(s)") && !search.contains("Nothing matches"));
 }

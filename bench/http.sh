@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# HTTP load on 127.0.0.1 (wrk from Debian's packages): Folio serving the home page, an
+# article, a tag archive and a search from a seeded database, each next to a bare actix-web
+# handler returning the same bytes (examples/baseline.rs). Prints requests/s, p99 latency,
+# the ratio to the baseline, and Folio's resident memory after the load.
+#
+#   bash bench/http.sh                                  # 10,000 posts, SQLite
+#   POSTS=100000 DURATION=20s bash bench/http.sh
+#   FOLIO_DATABASE_URL=postgres://postgres@127.0.0.1/folio_bench bash bench/http.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+posts="${POSTS:-10000}"
+duration="${DURATION:-10s}"
+connections="${CONNECTIONS:-64}"
+workers="${WORKERS:-2}"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release --quiet --bin folio --example baseline
+target="${CARGO_TARGET_DIR:-target}/release"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+export FOLIO_DATA_DIR="$work/data" FOLIO_LOG=warn
+
+echo "seeding $posts posts…"
+"$target/folio" seed --posts "$posts" --force
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "$1 did not come up" >&2; exit 1; }
+
+port=$(free_port)
+"$target/folio" serve --bind "127.0.0.1:$port" --workers "$workers" >/dev/null &
+folio_pid=$!; pids+=("$folio_pid")
+base="http://127.0.0.1:$port"
+wait_for "$base/healthz"
+
+article=$(curl -s "$base/sitemap.xml" | grep -o "<loc>[^<]*</loc>" | sed -n 2p | sed 's#<loc>[^/]*//[^/]*##; s#</loc>##')
+tag=$(curl -s "$base/sitemap.xml" | grep -o "<loc>[^<]*/tag/[^<]*</loc>" | head -1 | sed 's#<loc>[^/]*//[^/]*##; s#</loc>##')
+
+measure() { # URL → "requests/s p99"
+  wrk -t2 -c"$connections" -d"$duration" --latency "$1" 2>/dev/null | awk '
+    /Requests\/sec/ { rps = $2 }
+    /^ +99%/ { p99 = $2 }
+    END { print rps, p99 }'
+}
+
+printf "%-28s %10s %10s %12s %10s %8s\n" "page" "folio r/s" "p99" "baseline r/s" "p99" "ratio"
+for path in "/" "$article" "$tag" "/search?q=engine+garden"; do
+  curl -s "$base$path" > "$work/page.html"
+  read -r rps p99 < <(measure "$base$path")
+  bport=$(free_port)
+  "$target/examples/baseline" "$work/page.html" "$bport" "$workers" &
+  bpid=$!; pids+=("$bpid")
+  wait_for "http://127.0.0.1:$bport/"
+  read -r brps bp99 < <(measure "http://127.0.0.1:$bport/")
+  kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
+  ratio=$(awk -v a="$rps" -v b="$brps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+  printf "%-28s %10s %10s %12s %10s %8s\n" "${path:0:28}" "$rps" "$p99" "$brps" "$bp99" "$ratio"
+done
+echo "page size of the last one: $(wc -c < "$work/page.html") bytes"
+echo "folio resident memory after the load: $(awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$folio_pid/status")"
