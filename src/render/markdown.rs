@@ -195,7 +195,13 @@ pub fn plain_text(markdown: &str) -> String {
 
 /// The first `max_chars` characters of the text, cut at a word boundary, with "…" when cut.
 pub fn excerpt(markdown: &str, max_chars: usize) -> String {
-    let text = plain_text(markdown);
+    // Only the beginning can end up in the excerpt: don't parse the whole text (lists
+    // show many excerpts per page).
+    let mut end = markdown.len().min(max_chars * 8 + 64);
+    while !markdown.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = plain_text(&markdown[..end]);
     if text.chars().count() <= max_chars {
         return text;
     }
@@ -204,8 +210,13 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
     format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
 }
 
+/// Words of the text, for reading time. Counted on the Markdown itself (markup tokens
+/// like `-` or `##` count too): close enough for "n min read", and no parse per listing.
 pub fn word_count(markdown: &str) -> usize {
-    plain_text(markdown).split_whitespace().count()
+    markdown
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .count()
 }
 
 #[cfg(test)]
@@ -359,7 +370,7 @@ mod tests {
             plain_text(md),
             "Title Some bold text with a link . More words here."
         );
-        assert_eq!(word_count(md), 11);
+        assert_eq!(word_count(md), 10);
         assert_eq!(excerpt(md, 18), "Title Some bold…");
         assert_eq!(excerpt("short", 100), "short");
     }

@@ -109,7 +109,7 @@ async fn archive_page(
     let site = state.settings.get(&state.pool).await?;
     let per_page = i64::from(site.settings.posts_per_page);
     let now = Utc::now().naive_utc();
-    let (found, total) = db::run(&state.pool, move |conn| {
+    let (found, more) = db::run(&state.pool, move |conn| {
         Ok(public::archive(
             conn,
             which,
@@ -123,8 +123,7 @@ async fn archive_page(
     // there are posts on them.
     if page > 1 && found.is_empty() {
         return Err(AppError::NotFound(format!(
-            "There is no page {page}: the last one is {}.",
-            (total + per_page - 1) / per_page.max(1)
+            "There is no page {page}: there are fewer posts than that."
         )));
     }
     let tz = site.settings.tz();
@@ -141,7 +140,7 @@ async fn archive_page(
         posts: found.into_iter().map(|p| PostSummary::new(p, tz)).collect(),
         page,
         prev_url: (page > 1).then(|| url_for(page - 1)),
-        next_url: (page * per_page < total).then(|| url_for(page + 1)),
+        next_url: more.then(|| url_for(page + 1)),
         site,
     };
     views::html(StatusCode::OK, &view)

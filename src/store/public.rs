@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -60,19 +59,16 @@ pub enum Archive {
     Author(i32),
 }
 
-/// One page of an archive, newest first, and the total count.
+/// One page of an archive, newest first, and whether another page follows (one row more
+/// is read instead of counting every visible post on each request).
 pub fn archive(
     conn: &mut DbConnection,
     which: Archive,
     now: NaiveDateTime,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<Published>, i64)> {
+) -> QueryResult<(Vec<Published>, bool)> {
     let mut query = posts::table
-        .filter(visible(now))
-        .filter(posts::kind.eq(Kind::Post.as_str()))
-        .into_boxed();
-    let mut count = posts::table
         .filter(visible(now))
         .filter(posts::kind.eq(Kind::Post.as_str()))
         .into_boxed();
@@ -83,24 +79,20 @@ pub fn archive(
                 .filter(post_tags::tag_id.eq(tag_id))
                 .select(post_tags::post_id);
             query = query.filter(posts::id.eq_any(tagged));
-            let tagged = post_tags::table
-                .filter(post_tags::tag_id.eq(tag_id))
-                .select(post_tags::post_id);
-            count = count.filter(posts::id.eq_any(tagged));
         }
         Archive::Author(author_id) => {
             query = query.filter(posts::author_id.eq(author_id));
-            count = count.filter(posts::author_id.eq(author_id));
         }
     }
-    let found: Vec<Post> = query
+    let mut found: Vec<Post> = query
         .order((posts::published_at.desc(), posts::id.desc()))
         .offset(offset)
-        .limit(limit)
+        .limit(limit + 1)
         .select(Post::as_select())
         .load(conn)?;
-    let total = count.select(count_star()).first(conn)?;
-    Ok((with_authors_and_tags(conn, found)?, total))
+    let more = found.len() as i64 > limit;
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((with_authors_and_tags(conn, found)?, more))
 }
 
 fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResult<Vec<Published>> {
