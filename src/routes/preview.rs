@@ -12,7 +12,7 @@ use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
 use crate::routes::posts::require_edit;
 use crate::routes::public::article_view;
-use crate::routes::users::{link_to, redirect};
+use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::public::Published;
 use crate::store::{posts, tokens};
@@ -48,7 +48,11 @@ pub async fn create(
         nav: AdminNav::new(&user.0, &session)?,
         title: format!("Preview link for “{}”", post.display_title()),
         explanation: "Anyone with this link can read the post as it will look, without an account, until you revoke it or the post is published. Making a new link revokes this one.".into(),
-        link: link_to(&state, &format!("/preview/{token}"), "")?.replace("?token=", ""),
+        link: state
+            .base_url
+            .join(&format!("/preview/{token}"))
+            .map_err(|e| AppError::Internal(format!("bad preview link: {e}")))?
+            .to_string(),
         back: (format!("/admin/posts/{id}/edit"), "Back to the editor".into()),
     };
     views::html(StatusCode::CREATED, &page)

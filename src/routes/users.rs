@@ -179,7 +179,7 @@ fn invite_form_again(
 }
 
 /// An absolute link with a token, from the configured base URL.
-pub(crate) fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
+fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
     let mut link = state
         .base_url
         .join(path)
