@@ -345,3 +345,52 @@ async fn leaving_with_unsaved_changes_asks_first() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_creates_the_administrator_from_the_setup_link() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let site = Site::new(&Backend::Sqlite);
+    let server = site.start().await;
+    let setup = server.setup_url().expect("the server printed a setup link");
+    journey("first_run", &browser, |client| async move {
+        client.goto(&setup).await.unwrap();
+        for (field, value) in [
+            ("#email", "owner@example.org"),
+            ("#name", "Olive Owner"),
+            ("#password", PASSWORD),
+            ("#password_confirmation", PASSWORD),
+        ] {
+            client
+                .find(Locator::Css(field))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        client
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the dashboard", 10, |page| {
+            page.contains("<h1>Dashboard</h1>") || page.contains(">Dashboard</h1>")
+        })
+        .await;
+        let url = client.current_url().await.unwrap();
+        assert_eq!(url.path(), "/admin");
+        let page = client.source().await.unwrap();
+        assert!(page.contains("Olive Owner") && page.contains("admin"));
+        // The site already has its welcome post.
+        client.goto(&server.url("/")).await.unwrap();
+        eventually(client, "the welcome post", 5, |page| {
+            page.contains("Welcome to Folio")
+        })
+        .await;
+    })
+    .await;
+}
