@@ -24,6 +24,29 @@ use crate::views::{
 
 const PAGE_SIZE: i64 = 20;
 
+/// The post with this id, or the 404 page.
+pub async fn load_post(state: &AppState, id: i32) -> AppResult<Post> {
+    db::run(&state.pool, move |conn| {
+        posts::find(conn, id)?.ok_or_else(AppError::not_found)
+    })
+    .await
+}
+
+/// The trimmed text, with a message when it is longer than `max` characters.
+fn trimmed_within(
+    errors: &mut FormErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    what: &str,
+) -> String {
+    let text = raw.trim().to_owned();
+    if text.chars().count() > max {
+        errors.add(field, format!("{what} has at most {max} characters."));
+    }
+    text
+}
+
 // ---------------------------------------------------------------- rights
 
 fn ownership(user: &User, post: &Post) -> Ownership {
@@ -424,10 +447,7 @@ pub async fn update(
     form: web::Form<EditorForm>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let existing = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let existing = load_post(&state, id).await?;
     if existing.deleted_at.is_some() {
         return Err(AppError::Conflict(
             "This post is in the trash: restore it before editing.".into(),
@@ -551,13 +571,13 @@ async fn save(
     };
 
     // Field rules; every problem is reported at once and the form comes back as typed.
-    let title = form.title.trim().to_owned();
-    if title.chars().count() > rules::MAX_TITLE_CHARS {
-        errors.add(
-            "title",
-            format!("A title has at most {} characters.", rules::MAX_TITLE_CHARS),
-        );
-    }
+    let title = trimmed_within(
+        &mut errors,
+        "title",
+        &form.title,
+        rules::MAX_TITLE_CHARS,
+        "A title",
+    );
     if title.is_empty() && !matches!(plan, Plan::Draft | Plan::Keep) {
         errors.add(
             "title",
@@ -594,36 +614,27 @@ async fn save(
         errors.add("canonical_url", message);
         None
     });
-    let excerpt = form.excerpt.trim().to_owned();
-    if excerpt.chars().count() > rules::MAX_EXCERPT_CHARS {
-        errors.add(
-            "excerpt",
-            format!(
-                "An excerpt has at most {} characters.",
-                rules::MAX_EXCERPT_CHARS
-            ),
-        );
-    }
-    let meta_title = form.meta_title.trim().to_owned();
-    if meta_title.chars().count() > rules::MAX_META_TITLE_CHARS {
-        errors.add(
-            "meta_title",
-            format!(
-                "A meta title has at most {} characters.",
-                rules::MAX_META_TITLE_CHARS
-            ),
-        );
-    }
-    let meta_description = form.meta_description.trim().to_owned();
-    if meta_description.chars().count() > rules::MAX_META_DESCRIPTION_CHARS {
-        errors.add(
-            "meta_description",
-            format!(
-                "A meta description has at most {} characters.",
-                rules::MAX_META_DESCRIPTION_CHARS
-            ),
-        );
-    }
+    let excerpt = trimmed_within(
+        &mut errors,
+        "excerpt",
+        &form.excerpt,
+        rules::MAX_EXCERPT_CHARS,
+        "An excerpt",
+    );
+    let meta_title = trimmed_within(
+        &mut errors,
+        "meta_title",
+        &form.meta_title,
+        rules::MAX_META_TITLE_CHARS,
+        "A meta title",
+    );
+    let meta_description = trimmed_within(
+        &mut errors,
+        "meta_description",
+        &form.meta_description,
+        rules::MAX_META_DESCRIPTION_CHARS,
+        "A meta description",
+    );
     if existing.is_some() && form.version.is_none() {
         errors.add(
             "title",
@@ -817,10 +828,7 @@ pub async fn delete_confirm(
     id: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(&state, id).await?;
     require_trash(&user.0, &post)?;
     let page = TrashConfirmPage {
         nav: AdminNav::new(&user.0, &session)?,
@@ -850,10 +858,7 @@ pub async fn delete(
     id: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(&state, id).await?;
     require_trash(&user.0, &post)?;
     db::run(&state.pool, move |conn| {
         Ok(posts::set_trashed(conn, id, true)?)
@@ -878,10 +883,7 @@ pub async fn restore(
 ) -> AppResult<HttpResponse> {
     auth::require(&user.0, Action::DeletePost, Ownership::Others)?;
     let id = id.into_inner();
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(&state, id).await?;
     if post.deleted_at.is_none() {
         return Err(AppError::Conflict("That post is not in the trash.".into()));
     }

@@ -10,7 +10,7 @@ use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
-use crate::routes::posts::require_edit;
+use crate::routes::posts::{load_post, require_edit};
 use crate::routes::public::article_view;
 use crate::routes::users::redirect;
 use crate::startup::AppState;
@@ -26,10 +26,7 @@ pub async fn create(
     id: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(&state, id).await?;
     require_edit(&user.0, &post)?;
     if matches!(
         post.stage(Utc::now().naive_utc()),
@@ -66,10 +63,7 @@ pub async fn revoke(
     id: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(&state, id).await?;
     require_edit(&user.0, &post)?;
     db::run(&state.pool, move |conn| {
         Ok(tokens::revoke_previews(conn, id)?)

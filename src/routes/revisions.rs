@@ -13,7 +13,7 @@ use crate::db;
 use crate::domain::post::{self as rules, Kind, Status};
 use crate::error::{AppError, AppResult};
 use crate::render;
-use crate::routes::posts::require_edit;
+use crate::routes::posts::{load_post, require_edit};
 use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::posts::{self, Content, Post};
@@ -24,10 +24,7 @@ use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, Revi
 
 /// The post, if `user` may edit it.
 async fn editable(state: &AppState, user: &User, id: i32) -> AppResult<Post> {
-    let post = db::run(&state.pool, move |conn| {
-        posts::find(conn, id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
+    let post = load_post(state, id).await?;
     require_edit(user, &post)?;
     Ok(post)
 }
