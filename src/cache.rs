@@ -73,3 +73,85 @@ impl SettingsCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// How long this node reuses a rendered public page. Bounds how stale a page can look
+/// after *another* node's change; this node's own changes clear the cache at once, and
+/// every page expires when the next scheduled post falls due.
+pub const PAGE_TTL: Duration = Duration::from_secs(10);
+/// Pages kept at most (search results make the key space open-ended); full → start over.
+const MAX_PAGES: usize = 2_000;
+
+/// A rendered public page as it was sent.
+pub struct CachedPage {
+    pub body: actix_web::web::Bytes,
+    pub content_type: actix_web::http::header::HeaderValue,
+    pub etag: actix_web::http::header::EntityTag,
+}
+
+#[derive(Default)]
+struct Pages {
+    entries: std::collections::HashMap<String, (Instant, Arc<CachedPage>)>,
+    /// When the next scheduled post becomes public (None: none scheduled); unknown
+    /// (`known == false`) right after a clear.
+    next_publication: Option<Instant>,
+    known: bool,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<Pages>,
+}
+
+impl PageCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
+        self.pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A fresh copy of the page at `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let mut pages = self.lock();
+        let now = Instant::now();
+        if pages.next_publication.is_some_and(|due| due <= now) {
+            *pages = Pages::default();
+            return None;
+        }
+        match pages.entries.get(key) {
+            Some((stored, page)) if stored.elapsed() < PAGE_TTL => Some(Arc::clone(page)),
+            _ => None,
+        }
+    }
+
+    /// Whether `put` needs to be told when the next scheduled post falls due.
+    pub fn needs_schedule(&self) -> bool {
+        !self.lock().known
+    }
+
+    /// Keeps a page. `next_publication` (how long until the next scheduled post) is
+    /// required after a clear; pass None when `needs_schedule` was false.
+    pub fn put(
+        &self,
+        key: String,
+        page: Arc<CachedPage>,
+        next_publication: Option<Option<Duration>>,
+    ) {
+        let mut pages = self.lock();
+        if let Some(next) = next_publication {
+            pages.next_publication = next.map(|wait| Instant::now() + wait);
+            pages.known = true;
+        }
+        if !pages.known {
+            return;
+        }
+        if pages.entries.len() >= MAX_PAGES {
+            pages.entries.clear();
+        }
+        pages.entries.insert(key, (Instant::now(), page));
+    }
+
+    /// After any change made through this node.
+    pub fn clear(&self) {
+        *self.lock() = Pages::default();
+    }
+}

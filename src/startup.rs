@@ -33,6 +33,7 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     pub trust_proxy: bool,
     pub settings: crate::cache::SettingsCache,
+    pub pages: crate::cache::PageCache,
 }
 
 /// Largest form or request body we read (uploads stream and get their own limit). Above
@@ -99,6 +100,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         sessions: config.sessions,
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
+        pages: crate::cache::PageCache::default(),
     });
     let sessions = config.sessions;
     let server = HttpServer::new(move || {

@@ -18,6 +18,7 @@ on_both_backends!(
     search_ranks_highlights_and_survives_any_input,
     pages_and_feeds_revalidate_with_etags_and_answer_head,
     articles_carry_sharing_and_structured_data,
+    this_nodes_changes_show_at_once_despite_the_page_cache,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -738,4 +739,90 @@ async fn articles_carry_sharing_and_structured_data(backend: Backend) {
     assert_eq!(data["author"]["name"], "Ada Lovelace");
     assert!(data["headline"].as_str().unwrap().contains("alert(1)"));
     assert!(!page.contains("<script>alert(1)"));
+}
+
+async fn this_nodes_changes_show_at_once_despite_the_page_cache(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    add(
+        &site,
+        author,
+        Kind::Post,
+        ("Cached one", "cached-one"),
+        Status::Published,
+        AGO,
+        &[],
+    );
+    let server = site.start().await;
+    let (admin, csrf) = common::logged_in(&server, "ada@example.org", PASSWORD).await;
+    for _ in 0..3 {
+        assert!(
+            get_page(&client(), &server.url("/"), 200)
+                .await
+                .contains("Cached one")
+        );
+    }
+    // Publish through this node: the cached home page must not hide it.
+    let created = common::post_form(
+        &admin,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Fresh news"),
+            ("body", "Hot."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    assert!(
+        get_page(&client(), &server.url("/"), 200)
+            .await
+            .contains("Fresh news")
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/fresh-news"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Trash it: gone at once, page and listing.
+    let id: i32 = {
+        use diesel::prelude::*;
+        use folio::db::schema::posts as p;
+        p::table
+            .filter(p::slug.eq("fresh-news"))
+            .select(p::id)
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    assert_eq!(
+        common::post_form(
+            &admin,
+            &server,
+            &format!("/admin/posts/{id}/delete"),
+            &csrf,
+            &[]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(
+        !get_page(&client(), &server.url("/"), 200)
+            .await
+            .contains("Fresh news")
+    );
+    assert_eq!(
+        client()
+            .get(server.url("/fresh-news"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }

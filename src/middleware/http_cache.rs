@@ -1,15 +1,27 @@
-//! HTTP caching for the public site: a strong ETag on every page and feed (a hash of what
-//! was sent, so any change — a post published at its time, a settings change — changes it),
-//! 304 for a matching `If-None-Match`, a short `Cache-Control` fit for a CDN, and `HEAD`
-//! wherever `GET` works.
+//! HTTP caching for the public site: a per-node cache of rendered pages, a strong ETag on
+//! every page and feed (a hash of what was sent, so any change — a post published at its
+//! time, a settings change — changes it), 304 for a matching `If-None-Match`, a short
+//! `Cache-Control` fit for a CDN, and `HEAD` wherever `GET` works.
+//!
+//! The page cache never serves what this node's own writes made stale: any successful
+//! state-changing request clears it. Every page also expires when the next scheduled post
+//! falls due, and after `cache::PAGE_TTL` (the bound on other nodes' changes).
+
+use std::sync::Arc;
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+use chrono::Utc;
 use sha2::{Digest, Sha256};
+
+use crate::cache::CachedPage;
+use crate::db;
+use crate::startup::AppState;
+use crate::store::public;
 
 /// Public pages may be reused for 10 s, and served stale for 30 s more while a cache
 /// revalidates: a scheduled post shows up within 10–40 s through a CDN, at once without one.
@@ -24,54 +36,104 @@ pub async fn http_cache(
         // Answer HEAD with the GET route; the body is dropped below.
         req.head_mut().method = Method::GET;
     }
+    let changes_state = !matches!(*req.method(), Method::GET | Method::OPTIONS);
     let cacheable = req.method() == Method::GET && is_public(req.path());
     let if_none_match = req.get_header::<IfNoneMatch>();
-    let res = next.call(req).await?.map_into_boxed_body();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let key = format!("{}?{}", req.path(), req.query_string());
 
-    let res =
-        if cacheable && res.status() == StatusCode::OK && !res.headers().contains_key(header::ETAG)
-        {
-            let (req, response) = res.into_parts();
-            let (head, body) = response.into_parts();
-            let bytes = body::to_bytes(body)
-                .await
-                .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
-            let hash = format!("{:x}", Sha256::digest(&bytes));
-            let etag = EntityTag::new_strong(hash[..32].to_owned());
-            let unchanged = match &if_none_match {
-                Some(IfNoneMatch::Any) => true,
-                Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
-                None => false,
-            };
-            let mut response = if unchanged {
-                HttpResponse::NotModified().finish()
-            } else {
-                head.set_body(BoxBody::new(bytes))
-            };
-            response.headers_mut().insert(
-                header::ETAG,
-                HeaderValue::from_str(&etag.to_string())
-                    .map_err(actix_web::error::ErrorInternalServerError)?,
-            );
-            if !response.headers().contains_key(header::CACHE_CONTROL) {
-                response.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
-                );
-            }
-            ServiceResponse::new(req, response)
-        } else {
-            res
-        };
-
-    if is_head {
-        let (req, response) = res.into_parts();
-        return Ok(ServiceResponse::new(
-            req,
-            response.set_body(BoxBody::new(body::None::new())),
+    if cacheable && let Some(page) = state.as_ref().and_then(|s| s.pages.get(&key)) {
+        let response = respond(&page, if_none_match.as_ref());
+        return Ok(finish(
+            ServiceResponse::new(req.request().clone(), response),
+            is_head,
         ));
     }
-    Ok(res)
+
+    let res = next.call(req).await?.map_into_boxed_body();
+    if changes_state
+        && res.status().as_u16() < 400
+        && let Some(state) = &state
+    {
+        state.pages.clear();
+    }
+    if !(cacheable && res.status() == StatusCode::OK && !res.headers().contains_key(header::ETAG)) {
+        return Ok(finish(res, is_head));
+    }
+
+    let (req, response) = res.into_parts();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
+    let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
+    let bytes = body::to_bytes(response.into_body())
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+    let hash = format!("{:x}", Sha256::digest(&bytes));
+    let page = Arc::new(CachedPage {
+        body: bytes,
+        content_type,
+        etag: EntityTag::new_strong(hash[..32].to_owned()),
+    });
+    if let Some(state) = &state
+        && !sets_cookie
+    {
+        remember(state, key, Arc::clone(&page)).await;
+    }
+    let response = respond(&page, if_none_match.as_ref());
+    Ok(finish(ServiceResponse::new(req, response), is_head))
+}
+
+/// Keeps the page; after a clear, first learns when the next scheduled post is due.
+async fn remember(state: &AppState, key: String, page: Arc<CachedPage>) {
+    let schedule = if state.pages.needs_schedule() {
+        let now = Utc::now().naive_utc();
+        match db::run(&state.pool, move |conn| {
+            Ok(public::next_publication(conn, now)?)
+        })
+        .await
+        {
+            Ok(next) => Some(next.map(|at| (at - now).to_std().unwrap_or_default())),
+            Err(_) => return, // no schedule, no caching: correctness first
+        }
+    } else {
+        None
+    };
+    state.pages.put(key, page, schedule);
+}
+
+/// The page, or 304 when the client already has it.
+fn respond(page: &CachedPage, if_none_match: Option<&IfNoneMatch>) -> HttpResponse {
+    let unchanged = match if_none_match {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&page.etag)),
+        None => false,
+    };
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header(header::ETag(page.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL));
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, page.content_type.clone()))
+        .body(page.body.clone())
+}
+
+/// For HEAD, the same headers without the body.
+fn finish(res: ServiceResponse<BoxBody>, is_head: bool) -> ServiceResponse<BoxBody> {
+    if !is_head {
+        return res;
+    }
+    let (req, response) = res.into_parts();
+    ServiceResponse::new(req, response.set_body(BoxBody::new(body::None::new())))
 }
 
 /// Pages and feeds of the public site; not the admin, the API, previews or static files

@@ -282,3 +282,16 @@ pub fn sitemap(
     }
     Ok(entries)
 }
+
+/// When the next scheduled post or page becomes public, if one is scheduled.
+pub fn next_publication(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    posts::table
+        .filter(posts::status.eq("published"))
+        .filter(posts::published_at.gt(now))
+        .filter(posts::deleted_at.is_null())
+        .select(diesel::dsl::min(posts::published_at))
+        .first(conn)
+}
