@@ -36,6 +36,13 @@ pub struct AppState {
     pub pages: crate::cache::PageCache,
 }
 
+impl AppState {
+    /// The site's time zone, from the settings cache (no query while it is fresh).
+    pub async fn time_zone(&self) -> crate::error::AppResult<chrono_tz::Tz> {
+        Ok(self.settings.get(&self.pool).await?.settings.tz())
+    }
+}
+
 /// Largest form or request body we read (uploads stream and get their own limit). Above
 /// the editor's 2 MB text limit, so an over-long post comes back as a form message with
 /// the text kept, not as a bare 413.

@@ -10,7 +10,6 @@ use crate::domain::post::Kind;
 use crate::error::AppResult;
 use crate::startup::AppState;
 use crate::store::posts::{self, ListFilter, Sort, StageFilter};
-use crate::store::settings;
 use crate::views::{self, AdminNav, DashboardPage, PostListItem};
 
 /// Counts by status, one's recent drafts, and for editors the review queue and what is
@@ -35,6 +34,7 @@ pub async fn dashboard(
         offset: 0,
         limit,
     };
+    let tz = state.time_zone().await?;
     let (counts, drafts, queue, upcoming, tz) = db::run(&state.pool, move |conn| {
         let counts = posts::counts(conn, Kind::Post, (!everyone).then_some(me), now)?;
         let drafts = posts::list(
@@ -65,7 +65,7 @@ pub async fn dashboard(
         } else {
             (None, None)
         };
-        Ok((counts, drafts, queue, upcoming, settings::time_zone(conn)?))
+        Ok((counts, drafts, queue, upcoming, tz))
     })
     .await?;
     let items = |rows: Vec<posts::ListRow>| {

@@ -17,7 +17,7 @@ use crate::render;
 use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::posts::{self, Content, ListFilter, Post, Sort, StageFilter};
-use crate::store::{settings, users::User};
+use crate::store::users::User;
 use crate::views::{
     self, AdminNav, EditorPage, FormErrors, PostListItem, PostListPage, TrashConfirmPage,
 };
@@ -215,13 +215,20 @@ async fn list(
         limit: PAGE_SIZE,
     };
     let now = Utc::now().naive_utc();
+    let sees_everyone = list_scope(&user).is_none();
+    let tz = state.time_zone().await?;
     let (rows, total, tz, authors) = db::run(&state.pool, move |conn| {
         let (rows, total) = posts::list(conn, &filter, now)?;
         Ok((
             rows,
             total,
-            settings::time_zone(conn)?,
-            crate::store::users::list(conn)?,
+            tz,
+            // Only viewers who see everyone's posts get the author filter.
+            if sees_everyone {
+                crate::store::users::list(conn)?
+            } else {
+                Vec::new()
+            },
         ))
     })
     .await?;
@@ -251,11 +258,7 @@ async fn list(
         query_next: params(page + 1),
         status: query.status.clone(),
         author: author_filter,
-        authors: if list_scope(&user).is_none() {
-            authors
-        } else {
-            Vec::new()
-        },
+        authors,
         tag: query.tag.clone(),
         q: query.q.clone(),
         sort: query.sort.clone(),
@@ -347,7 +350,7 @@ async fn new_form(
     kind: Kind,
 ) -> AppResult<HttpResponse> {
     require_create(&user, kind)?;
-    let tz = db::run(&state.pool, |conn| Ok(settings::time_zone(conn)?)).await?;
+    let tz = state.time_zone().await?;
     let page = EditorPage::new(
         AdminNav::new(&user, &session)?,
         &user,
@@ -378,6 +381,7 @@ pub async fn edit(
     let user = user.0;
     let id = id.into_inner();
     let me = user.id;
+    let tz = state.time_zone().await?;
     let (post, tags, tz, (autosave, preview_link)) = db::run(&state.pool, move |conn| {
         let post = posts::find(conn, id)?.ok_or_else(AppError::not_found)?;
         let autosave = crate::store::revisions::autosave_of(conn, id, me)?;
@@ -385,7 +389,7 @@ pub async fn edit(
         Ok((
             post,
             posts::tags_of(conn, id)?,
-            settings::time_zone(conn)?,
+            tz,
             (autosave, preview_link),
         ))
     })
@@ -516,7 +520,7 @@ async fn save(
         Some(post) => require_edit(&user, post)?,
         None => require_create(&user, kind)?,
     }
-    let tz = db::run(&state.pool, |conn| Ok(settings::time_zone(conn)?)).await?;
+    let tz = state.time_zone().await?;
     let now = Utc::now().naive_utc();
     let mut errors = FormErrors::default();
     let mut notice: Option<String> = None;

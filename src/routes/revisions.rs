@@ -18,7 +18,6 @@ use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::posts::{self, Content, Post};
 use crate::store::revisions::{self, Revision};
-use crate::store::settings;
 use crate::store::users::User;
 use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, RevisionsPage};
 
@@ -38,11 +37,9 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let post = editable(&state, &user.0, id.into_inner()).await?;
     let post_id = post.id;
+    let tz = state.time_zone().await?;
     let (history, tz) = db::run(&state.pool, move |conn| {
-        Ok((
-            revisions::history(conn, post_id)?,
-            settings::time_zone(conn)?,
-        ))
+        Ok((revisions::history(conn, post_id)?, tz))
     })
     .await?;
     let items = history
@@ -72,9 +69,10 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let (id, rev) = path.into_inner();
     let post = editable(&state, &user.0, id).await?;
+    let tz = state.time_zone().await?;
     let (revision, tz) = db::run(&state.pool, move |conn| {
         let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
-        Ok((revision, settings::time_zone(conn)?))
+        Ok((revision, tz))
     })
     .await?;
     let page = RevisionView {
@@ -108,6 +106,7 @@ pub async fn compare(
     let post = editable(&state, &user.0, id.into_inner()).await?;
     let post_id = post.id;
     let CompareQuery { from, to } = query.into_inner();
+    let tz = state.time_zone().await?;
     let (old, new, tz) = db::run(&state.pool, move |conn| {
         let history = revisions::history(conn, post_id)?;
         let find = |conn: &mut db::DbConnection,
@@ -125,7 +124,7 @@ pub async fn compare(
         };
         let new = find(conn, to, 0)?;
         let old = find(conn, from, 1)?;
-        Ok((old, new, settings::time_zone(conn)?))
+        Ok((old, new, tz))
     })
     .await?;
     let describe = |r: &Option<Revision>| {
@@ -183,7 +182,7 @@ pub async fn restore(
         })
     })
     .await?;
-    let tz = db::run(&state.pool, |conn| Ok(settings::time_zone(conn)?)).await?;
+    let tz = state.time_zone().await?;
     auth::set_flash(
         &session,
         format!(
