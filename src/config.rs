@@ -49,6 +49,11 @@ pub struct GlobalArgs {
     )]
     pub database_url: Option<String>,
 
+    /// Directory of uploaded media. Every node of a cluster needs the same (shared) one.
+    /// Default: `DATA_DIR/media`.
+    #[arg(long, env = "FOLIO_MEDIA_DIR", global = true)]
+    pub media_dir: Option<PathBuf>,
+
     /// Log format on standard error: `text` for people, `json` for log collectors.
     #[arg(long, env = "FOLIO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -104,6 +109,11 @@ pub struct ServeArgs {
     /// otherwise anyone can claim any address.
     #[arg(long, env = "FOLIO_TRUST_PROXY")]
     pub trust_proxy: bool,
+
+    /// Largest file that may be uploaded, in megabytes (larger ones are refused with 413).
+    #[arg(long, env = "FOLIO_MAX_UPLOAD_MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=10_240))]
+    pub max_upload_mb: u64,
 
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
@@ -177,6 +187,7 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 pub struct StorageConfig {
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
+    pub media_dir: PathBuf,
 }
 
 impl StorageConfig {
@@ -188,6 +199,10 @@ impl StorageConfig {
         Ok(Self {
             data_dir: global.data_dir.clone(),
             database,
+            media_dir: global
+                .media_dir
+                .clone()
+                .unwrap_or_else(|| global.data_dir.join("media")),
         })
     }
 }
@@ -204,6 +219,7 @@ pub struct ServeConfig {
     pub sessions: SessionPolicy,
     pub trust_proxy: bool,
     pub shutdown_timeout: Duration,
+    pub max_upload_bytes: u64,
 }
 
 /// How long a login lasts.
@@ -263,6 +279,7 @@ impl ServeConfig {
             },
             trust_proxy: serve.trust_proxy,
             shutdown_timeout: Duration::from_secs(serve.shutdown_timeout),
+            max_upload_bytes: serve.max_upload_mb * 1024 * 1024,
         })
     }
 }

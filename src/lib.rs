@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod feeds;
+pub mod media;
 pub mod middleware;
 pub mod render;
 pub mod routes;

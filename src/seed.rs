@@ -207,7 +207,7 @@ pub fn seed(conn: &mut DbConnection, count: usize, force: bool) -> AppResult<See
                     noise.pick(NOUNS)
                 );
                 let markdown = body(&mut noise);
-                let html = render::render(&markdown).into_string();
+                let html = render::render(&markdown, &Default::default()).into_string();
                 // Spread over the past: one post every few hours, newest last.
                 let published = now - TimeDelta::minutes(((count - n) * 190) as i64);
                 let id: i32 = diesel::insert_into(posts::table)

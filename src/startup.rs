@@ -34,6 +34,7 @@ pub struct AppState {
     pub trust_proxy: bool,
     pub settings: crate::cache::SettingsCache,
     pub pages: crate::cache::PageCache,
+    pub media: crate::media::MediaConfig,
 }
 
 impl AppState {
@@ -87,6 +88,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let started = Instant::now();
     let (pool, _) = open_database(&config.storage, config.db_pool_size)?;
     let key = session_key(&config)?;
+    let media_storage = crate::media::storage::MediaStorage::open(&config.storage.media_dir)
+        .map_err(|e| {
+            format!(
+                "cannot use the media directory {}: {e}",
+                config.storage.media_dir.display()
+            )
+        })?;
 
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -108,6 +116,10 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
         pages: crate::cache::PageCache::default(),
+        media: crate::media::MediaConfig {
+            storage: media_storage,
+            max_upload_bytes: config.max_upload_bytes,
+        },
     });
     let sessions = config.sessions;
     let server = HttpServer::new(move || {

@@ -84,7 +84,16 @@ fn snapshot(site: &Site) -> String {
         .order(folio::db::schema::tags::id)
         .load(&mut conn)
         .unwrap();
-    format!("{people:?}\n{links:?}\n{writing:?}\n{tagging:?}")
+    let files: Vec<(i32, String, String)> = folio::db::schema::media::table
+        .select((
+            folio::db::schema::media::id,
+            folio::db::schema::media::alt_text,
+            folio::db::schema::media::caption,
+        ))
+        .order(folio::db::schema::media::id)
+        .load(&mut conn)
+        .unwrap();
+    format!("{people:?}\n{links:?}\n{writing:?}\n{tagging:?}\n{files:?}")
 }
 
 fn new_target_user(site: &Site, n: usize) -> i32 {
@@ -136,6 +145,25 @@ fn new_tag(site: &Site, n: usize) -> i32 {
         .returning(tags::id)
         .get_result(&mut site.connect())
         .unwrap()
+}
+
+/// A library record (its file need not exist: deleting tolerates that).
+fn new_media(site: &Site, n: usize, uploader: i32) -> i32 {
+    let hash = format!("{n:064x}");
+    folio::store::media::insert(
+        &mut site.connect(),
+        &folio::store::media::NewMedia {
+            uploader_id: uploader,
+            file_name: "fixture.pdf",
+            storage_key: &folio::media::storage::original_key(&hash, "pdf"),
+            sha256: &hash,
+            mime_type: "application/pdf",
+            size_bytes: 10,
+            width: None,
+            height: None,
+        },
+    )
+    .unwrap()
 }
 
 /// A revision of the post (for paths with `{rev}`).
@@ -239,6 +267,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
     let merge_target = new_tag(&site, 0);
     assert_eq!(merge_target, 1, "the table's merge form names tag 1");
     let standing_tag = new_tag(&site, 1);
+    let standing_media = new_media(&site, 0, victim);
     let mut fixtures = 1;
     let mut checked = 0;
 
@@ -252,7 +281,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
         let mut who = viewer(&server, &site, role).await;
         for row in ADMIN_ROUTES.iter().filter(|row| row.who != Who::Public) {
             let owners: &[bool] = match (row.target, role) {
-                (Target::User | Target::DraftPost, Some(_)) => &[true, false],
+                (Target::User | Target::DraftPost | Target::Media, Some(_)) => &[true, false],
                 _ => &[false],
             };
             for &own in owners {
@@ -279,6 +308,9 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
                     (Target::TrashedPost, _) => Some(standing_trashed),
                     (Target::Tag, _) if may => Some(new_tag(&site, fixtures)),
                     (Target::Tag, _) => Some(standing_tag),
+                    (Target::Media, true) => Some(new_media(&site, fixtures, who.id.unwrap())),
+                    (Target::Media, false) if may => Some(new_media(&site, fixtures, victim)),
+                    (Target::Media, false) => Some(standing_media),
                 };
                 let mut path = match id {
                     Some(id) => row.path.replace("{id}", &id.to_string()),

@@ -23,7 +23,7 @@ fn add(
     tags: &[&str],
 ) {
     let mut conn = site.connect();
-    let html = folio::render::render(body).into_string();
+    let html = folio::render::render(body, &Default::default()).into_string();
     let content = Content {
         title,
         slug,

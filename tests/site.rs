@@ -35,7 +35,7 @@ fn add(
 ) -> i32 {
     let mut conn = site.connect();
     let body = format!("# {title}\n\nBody of {title}.");
-    let html = folio::render::render(&body).into_string();
+    let html = folio::render::render(&body, &Default::default()).into_string();
     let content = Content {
         title,
         slug,
@@ -442,7 +442,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
     let (site, author) = site_with_author(&backend);
     let mut conn = site.connect();
     let mut write = |title: &str, slug: &str, body: &str, status: Status, at: Option<TimeDelta>| {
-        let html = folio::render::render(body).into_string();
+        let html = folio::render::render(body, &Default::default()).into_string();
         let content = Content {
             title,
             slug,

@@ -18,6 +18,18 @@ pub fn lock_users_for_role_change(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Serialises transactions that add or remove media files, so deleting the last record
+/// of a file can't remove it while an identical upload is being stored. SQLite writers are
+/// already serialised by `BEGIN IMMEDIATE`.
+pub fn lock_media_for_file_changes(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            inner.batch_execute("LOCK TABLE media IN SHARE ROW EXCLUSIVE MODE")
+        }
+    }
+}
+
 /// One search hit: the post and a snippet whose matches sit between
 /// [`MARK_START`] and [`MARK_END`] (the caller escapes the text, then turns them into marks).
 #[derive(Debug, diesel::QueryableByName)]

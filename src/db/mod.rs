@@ -168,6 +168,11 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot connect to the database {}: {e}", url.redacted()))
 }
 
+diesel::define_sql_function!(
+    /// SQL `lower()`: case-insensitive matching that behaves the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
 /// Runs `f` on a pooled connection on the blocking thread pool, never on an async worker.
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where

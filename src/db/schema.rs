@@ -147,6 +147,7 @@ diesel::table! {
 }
 
 diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(posts -> media (featured_media_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));

@@ -33,7 +33,8 @@ pub async fn http_cache(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let is_head = req.method() == Method::HEAD;
     if is_head {
-        // Answer HEAD with the GET route; the body is dropped below.
+        // Answer HEAD with the GET route. actix-http remembers that the request was HEAD:
+        // it sends the headers, with the GET's Content-Length, and no body.
         req.head_mut().method = Method::GET;
     }
     let changes_state = !matches!(*req.method(), Method::GET | Method::OPTIONS);
@@ -44,10 +45,7 @@ pub async fn http_cache(
 
     if cacheable && let Some(page) = state.as_ref().and_then(|s| s.pages.get(&key)) {
         let response = respond(&page, if_none_match.as_ref());
-        return Ok(finish(
-            ServiceResponse::new(req.request().clone(), response),
-            is_head,
-        ));
+        return Ok(ServiceResponse::new(req.request().clone(), response));
     }
 
     let res = next.call(req).await?.map_into_boxed_body();
@@ -58,7 +56,7 @@ pub async fn http_cache(
         state.pages.clear();
     }
     if !(cacheable && res.status() == StatusCode::OK && !res.headers().contains_key(header::ETAG)) {
-        return Ok(finish(res, is_head));
+        return Ok(res);
     }
 
     let (req, response) = res.into_parts();
@@ -83,7 +81,7 @@ pub async fn http_cache(
         remember(state, key, Arc::clone(&page)).await;
     }
     let response = respond(&page, if_none_match.as_ref());
-    Ok(finish(ServiceResponse::new(req, response), is_head))
+    Ok(ServiceResponse::new(req, response))
 }
 
 /// Keeps the page; after a clear, first learns when the next scheduled post is due.
@@ -127,15 +125,6 @@ fn respond(page: &CachedPage, if_none_match: Option<&IfNoneMatch>) -> HttpRespon
         .body(page.body.clone())
 }
 
-/// For HEAD, the same headers without the body.
-fn finish(res: ServiceResponse<BoxBody>, is_head: bool) -> ServiceResponse<BoxBody> {
-    if !is_head {
-        return res;
-    }
-    let (req, response) = res.into_parts();
-    ServiceResponse::new(req, response.set_body(BoxBody::new(body::None::new())))
-}
-
 /// Pages and feeds of the public site; not the admin, the API, previews or static files
 /// (those carry their own caching).
 fn is_public(path: &str) -> bool {
@@ -144,6 +133,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/api/")
         || path.starts_with("/preview/")
         || path.starts_with("/static/")
+        || path.starts_with("/media/")
         || path == "/site.css"
         || path == "/healthz"
         || path == "/readyz")

@@ -2,7 +2,7 @@
 //! heading anchors) followed by ammonia. Only a [`SafeHtml`] that came out of
 //! [`render`] may be written into a page unescaped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
@@ -51,8 +51,25 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-pub fn render(markdown: &str) -> SafeHtml {
-    let events = with_heading_anchors(Parser::new_ext(markdown, options()));
+/// Images of the media library the text shows, by content hash, as pages should show them
+/// (variants in `srcset`, width and height). `media::render_markdown` fills it from the
+/// database.
+#[derive(Debug, Default)]
+pub struct LibraryImages {
+    pub by_hash: HashMap<String, crate::media::Picture>,
+}
+
+/// The `sizes` of library images: the width of the text column.
+pub const IMAGE_SIZES: &str = "(max-width: 48rem) 100vw, 48rem";
+
+/// Renders Markdown. An image whose URL names a library file (`/media/…`) is shown with
+/// its variants when `images` knows its hash, and as its alt text when not (the file was
+/// deleted): pass what `media::render_markdown` finds wherever a database is at hand.
+pub fn render(markdown: &str, images: &LibraryImages) -> SafeHtml {
+    let events = with_library_images(
+        with_heading_anchors(Parser::new_ext(markdown, options())),
+        images,
+    );
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events.into_iter());
     SafeHtml(SANITIZER.clean(&unsafe_html).to_string())
@@ -109,12 +126,109 @@ fn with_heading_anchors<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
     events
 }
 
+/// The content hash in a library URL (`/media/ab/cd/<hash>[-960].jpg`).
+pub fn library_hash(url: &str) -> Option<&str> {
+    let key = url.strip_prefix("/media/")?;
+    let key = key.split(['?', '#']).next().unwrap_or_default();
+    crate::media::storage::parse_key(key)?;
+    crate::media::storage::hash_of(key)
+}
+
+fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut iter = events.into_iter();
+    while let Some(event) = iter.next() {
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = &event
+        else {
+            out.push(event);
+            continue;
+        };
+        let Some(hash) = library_hash(dest_url) else {
+            out.push(event);
+            continue;
+        };
+        let picture = images.by_hash.get(hash);
+        let title = title.to_string();
+        // The alt text is the text up to the matching end of the image.
+        let mut alt = String::new();
+        let mut depth = 1;
+        for inner in iter.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(text) | Event::Code(text) => alt.push_str(&text),
+                _ => {}
+            }
+        }
+        match picture {
+            Some(picture) => out.push(Event::InlineHtml(CowStr::from(img_tag(
+                picture, &alt, &title,
+            )))),
+            None if alt.is_empty() => {}
+            None => out.push(Event::Text(CowStr::from(alt))),
+        }
+    }
+    out
+}
+
+fn img_tag(picture: &crate::media::Picture, alt: &str, title: &str) -> String {
+    let mut tag = format!("<img src=\"{}\"", attr(&picture.src));
+    if !picture.srcset.is_empty() {
+        tag.push_str(&format!(
+            " srcset=\"{}\" sizes=\"{IMAGE_SIZES}\"",
+            attr(&picture.srcset)
+        ));
+    }
+    tag.push_str(&format!(
+        " width=\"{}\" height=\"{}\" alt=\"{}\"",
+        picture.width,
+        picture.height,
+        attr(alt)
+    ));
+    if !title.is_empty() {
+        tag.push_str(&format!(" title=\"{}\"", attr(title)));
+    }
+    tag.push('>');
+    tag
+}
+
+fn attr(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `srcset` is only kept when every candidate is a library file.
+fn is_library_srcset(value: &str) -> bool {
+    value.split(',').all(|candidate| {
+        let mut parts = candidate.split_whitespace();
+        let (Some(url), Some(width), None) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
+        library_hash(url).is_some()
+            && width
+                .strip_suffix('w')
+                .is_some_and(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_digit()))
+    })
+}
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
 
 /// Stored HTML with every relative link and image made absolute against `base` (feeds are
 /// read away from the site). Runs the same sanitiser again, so nothing new gets through.
 pub fn with_absolute_urls(html: &str, base: &url::Url) -> String {
     let mut builder = sanitizer();
+    // Feed readers take `src` (the largest variant); relative candidates would not resolve.
+    builder.rm_tag_attributes("img", ["srcset", "sizes"]);
     builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
     builder.clean(html).to_string()
 }
@@ -134,6 +248,7 @@ fn sanitizer() -> ammonia::Builder<'static> {
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("li", ["id"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("img", ["srcset", "sizes"])
         .add_tag_attributes(
             "iframe",
             [
@@ -152,6 +267,8 @@ fn sanitizer() -> ammonia::Builder<'static> {
             ("code", "class") => is_language_class(value).then_some(value.into()),
             ("sup" | "div", "class") => FOOTNOTE_CLASSES.contains(&value).then_some(value.into()),
             ("input", "type") => (value == "checkbox").then_some(value.into()),
+            ("img", "srcset") => is_library_srcset(value).then_some(value.into()),
+            ("img", "sizes") => (value == IMAGE_SIZES).then_some(value.into()),
             ("iframe", "src") => IFRAME_PREFIXES
                 .iter()
                 .any(|prefix| value.starts_with(prefix))
@@ -224,7 +341,7 @@ mod tests {
     use super::*;
 
     fn html(markdown: &str) -> String {
-        render(markdown).into_string()
+        render(markdown, &LibraryImages::default()).into_string()
     }
 
     #[test]
@@ -337,8 +454,7 @@ mod tests {
     #[test]
     fn feed_html_gets_absolute_urls() {
         let base = url::Url::parse("https://blog.example.org/").unwrap();
-        let html =
-            render("[about](/about) ![x](/media/a.png) [ext](https://x.example/)").into_string();
+        let html = html("[about](/about) ![x](/media/a.png) [ext](https://x.example/)");
         let out = with_absolute_urls(&html, &base);
         assert!(
             out.contains("href=\"https://blog.example.org/about\""),
@@ -349,6 +465,59 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("href=\"https://x.example/\""), "{out}");
+    }
+
+    const HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn library_images_get_their_variants_and_size() {
+        let key = crate::media::storage::original_key(HASH, "jpg");
+        let mut images = LibraryImages::default();
+        images.by_hash.insert(
+            HASH.to_owned(),
+            crate::media::Picture::from_parts(
+                &key,
+                HASH,
+                "image/jpeg",
+                crate::media::images::Dimensions {
+                    width: 2000,
+                    height: 1000,
+                },
+                "",
+            ),
+        );
+        let out = render(
+            &format!("![A *red* \"door\"](/media/{key} \"Title\")"),
+            &images,
+        )
+        .into_string();
+        assert!(
+            out.contains(&format!("src=\"/media/e3/b0/{HASH}-1600.jpg\"")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("/media/e3/b0/{HASH}-480.jpg 480w")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("sizes=\"{IMAGE_SIZES}\"")), "{out}");
+        assert!(
+            out.contains("width=\"1600\"") && out.contains("height=\"800\""),
+            "{out}"
+        );
+        assert!(out.contains("alt=\"A red “door”\""), "{out}");
+        assert!(out.contains("loading=\"lazy\""), "{out}");
+        // A deleted file leaves its alt text, not a broken image.
+        let gone = html(&format!("Look: ![A door](/media/{key})"));
+        assert!(!gone.contains("<img"), "{gone}");
+        assert!(gone.contains("Look: A door"), "{gone}");
+    }
+
+    #[test]
+    fn only_library_urls_stay_in_srcset() {
+        let out = html(&format!(
+            "<img src=\"/media/e3/b0/{HASH}.jpg\" srcset=\"https://evil.example/x.jpg 480w\" sizes=\"100vw\">"
+        ));
+        assert!(!out.contains("srcset") && !out.contains("sizes"), "{out}");
     }
 
     #[test]

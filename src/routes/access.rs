@@ -28,6 +28,8 @@ pub enum Target {
     TrashedPost,
     /// A tag (tag 1 always exists in the test, as a merge target).
     Tag,
+    /// A media file, uploaded by the viewer ("own") or by someone else.
+    Media,
 }
 
 #[derive(Debug)]
@@ -96,6 +98,26 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[("current_password", "nope")],
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
+    route("GET", "/admin/media", LoggedIn),
+    // A form without a file: allowed roles get "choose a file" (422).
+    route("POST", "/admin/media", LoggedIn),
+    route("GET", "/api/admin/media", LoggedIn),
+    route("POST", "/api/admin/media", LoggedIn),
+    on("GET", "/admin/media/{id}", LoggedIn, Target::Media, &[]),
+    on(
+        "POST",
+        "/admin/media/{id}",
+        OwnerOr(Role::Editor),
+        Target::Media,
+        &[("alt_text", "A description"), ("caption", "")],
+    ),
+    on(
+        "POST",
+        "/admin/media/{id}/delete",
+        OwnerOr(Role::Editor),
+        Target::Media,
+        &[],
+    ),
     route("GET", "/admin/users", AtLeast(Role::Editor)),
     route("GET", "/admin/users/invite", AtLeast(Role::Editor)),
     on(

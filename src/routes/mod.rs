@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod health;
 pub mod links;
 pub mod login;
+pub mod media;
 pub mod posts;
 pub mod preview;
 pub mod profile;
@@ -83,6 +84,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(preview::create)
         .service(preview::revoke)
         .service(preview::show)
+        .service(media::library)
+        .service(media::upload_form)
+        .service(media::upload_api)
+        .service(media::list_api)
+        .service(media::show)
+        .service(media::describe)
+        .service(media::delete)
+        .service(media::serve)
         .service(settings::show)
         .service(settings::update)
         .service(public::site_css)

@@ -13,7 +13,7 @@ use crate::db;
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::post::{self as rules, Kind, Stage, Status};
 use crate::error::{AppError, AppResult};
-use crate::render;
+use crate::media;
 use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::posts::{self, Content, ListFilter, Post, Sort, StageFilter};
@@ -536,7 +536,12 @@ async fn save(
                 form.clone(),
                 tz,
             );
-            page.preview = Some(render::render(&form.body).into_string());
+            let body = form.body.clone();
+            let html = db::run(&state.pool, move |conn| {
+                Ok(media::render_markdown(conn, &body)?)
+            })
+            .await?;
+            page.preview = Some(html.into_string());
             return views::html(StatusCode::OK, &page);
         }
         "" | "save" => match existing.as_ref().map(Post::status) {
@@ -671,7 +676,6 @@ async fn save(
         (Plan::PublishNow, _) => (Status::Published, Some(now)),
         (Plan::PublishAt(at), _) => (Status::Published, Some(*at)),
     };
-    let body_html = render::render(&form.body).into_string();
     let author_id = user.id;
     let existing_id = existing.as_ref().map(|p| p.id);
     let old_slug = existing.as_ref().map(|p| p.slug.clone());
@@ -708,6 +712,7 @@ async fn save(
                     posts::free_slug(conn, &base, existing_id)?
                 }
             };
+            let body_html = media::render_markdown(conn, &form.body)?.into_string();
             let content = Content {
                 title: &title,
                 slug: &slug,
@@ -933,7 +938,11 @@ pub struct PreviewForm {
 
 /// Renders Markdown exactly as the site will: the admin script's live preview.
 #[post("/api/admin/preview")]
-pub async fn preview(_user: CurrentUser, form: web::Form<PreviewForm>) -> AppResult<HttpResponse> {
+pub async fn preview(
+    _user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<PreviewForm>,
+) -> AppResult<HttpResponse> {
     if form.body.len() > rules::MAX_BODY_BYTES {
         return Err(AppError::PayloadTooLarge(format!(
             "The text is longer than {} MB.",
@@ -941,6 +950,10 @@ pub async fn preview(_user: CurrentUser, form: web::Form<PreviewForm>) -> AppRes
         )));
     }
     let body = form.into_inner().body;
-    let html = web::block(move || render::render(&body).into_string()).await?;
+    let html = db::run(&state.pool, move |conn| {
+        Ok(media::render_markdown(conn, &body)?)
+    })
+    .await?
+    .into_string();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "html": html })))
 }

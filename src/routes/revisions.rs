@@ -12,7 +12,6 @@ use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::post::{self as rules, Kind, Status};
 use crate::error::{AppError, AppResult};
-use crate::render;
 use crate::routes::posts::{load_post, require_edit};
 use crate::routes::users::redirect;
 use crate::startup::AppState;
@@ -20,6 +19,7 @@ use crate::store::posts::{self, Content, Post};
 use crate::store::revisions::{self, Revision};
 use crate::store::users::User;
 use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, RevisionsPage};
+use crate::{media, render};
 
 /// The post, if `user` may edit it.
 async fn editable(state: &AppState, user: &User, id: i32) -> AppResult<Post> {
@@ -70,9 +70,10 @@ pub async fn show(
     let (id, rev) = path.into_inner();
     let post = editable(&state, &user.0, id).await?;
     let tz = state.time_zone().await?;
-    let (revision, tz) = db::run(&state.pool, move |conn| {
+    let (revision, html) = db::run(&state.pool, move |conn| {
         let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
-        Ok((revision, tz))
+        let html = media::render_markdown(conn, &revision.body_markdown)?;
+        Ok((revision, html))
     })
     .await?;
     let page = RevisionView {
@@ -81,7 +82,7 @@ pub async fn show(
         post_title: post.display_title().to_owned(),
         revision_id: revision.id,
         saved: views::local_time(revision.created_at, tz),
-        html: render::render(&revision.body_markdown).into_string(),
+        html: html.into_string(),
         title: revision.title,
         body: revision.body_markdown,
     };
@@ -168,7 +169,7 @@ pub async fn restore(
     let saved = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
-            let html = render::render(&revision.body_markdown).into_string();
+            let html = media::render_markdown(conn, &revision.body_markdown)?.into_string();
             revisions::restore_into_post(
                 conn,
                 id,
@@ -240,7 +241,7 @@ pub async fn autosave_new(
             let title = form.title.trim();
             let base = rules::normalise_slug(title).unwrap_or_else(|_| "untitled".to_owned());
             let slug = posts::free_slug(conn, &base, None)?;
-            let html = render::render(&form.body).into_string();
+            let html = media::render_markdown(conn, &form.body)?.into_string();
             let content = Content {
                 title,
                 slug: &slug,

@@ -9,7 +9,7 @@ use crate::db::schema::{post_tags, posts, redirects, revisions, tags, users};
 use crate::domain::post::{self, Kind, Stage, Status};
 use crate::domain::slug::slugify;
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::db::lower;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -471,7 +471,7 @@ pub fn create_welcome(conn: &mut DbConnection, author_id: i32) -> QueryResult<i3
     const WELCOME: &str = include_str!("welcome.md");
     let title = "Welcome to Folio";
     let slug = free_slug(conn, "welcome-to-folio", None)?;
-    let html = crate::render::render(WELCOME).into_string();
+    let html = crate::render::render(WELCOME, &Default::default()).into_string();
     let content = Content {
         title,
         slug: &slug,
@@ -508,4 +508,18 @@ pub fn backfill_search_text(conn: &mut DbConnection) -> QueryResult<usize> {
             .execute(conn)?;
     }
     Ok(missing.len())
+}
+
+pub fn body_markdown(conn: &mut DbConnection, id: i32) -> QueryResult<String> {
+    posts::table
+        .find(id)
+        .select(posts::body_markdown)
+        .first(conn)
+}
+
+/// Replaces the cached HTML of a post (its text did not change: what it shows did).
+pub fn set_body_html(conn: &mut DbConnection, id: i32, html: &str) -> QueryResult<usize> {
+    diesel::update(posts::table.find(id))
+        .set(posts::body_html.eq(html))
+        .execute(conn)
 }

@@ -520,3 +520,81 @@ pub struct CompareView {
     pub title_change: Option<(String, String)>,
     pub lines: Vec<crate::render::diff::DiffLine>,
 }
+
+/// A file as the media library shows it.
+pub struct MediaItem {
+    pub row: crate::store::media::MediaRow,
+    pub url: String,
+    pub picture: Option<crate::media::Picture>,
+    /// "JPEG image · 1.2 MB · 4000 × 3000"
+    pub facts: String,
+    pub uploader: String,
+    pub uploaded: String,
+    pub needs_alt: bool,
+}
+
+impl MediaItem {
+    pub fn new(row: crate::store::media::MediaRow, uploader: Option<String>) -> Self {
+        let picture = crate::media::Picture::of(&row);
+        let kind = crate::media::types::by_mime(&row.mime_type)
+            .map_or(row.mime_type.as_str(), |t| {
+                t.name.split_once(' ').map_or(t.name, |(_, n)| n)
+            });
+        let mut facts = format!("{kind} · {}", human_size(row.size_bytes));
+        if let (Some(w), Some(h)) = (row.width, row.height) {
+            facts.push_str(&format!(" · {w} × {h}"));
+        }
+        Self {
+            url: crate::media::url_of(&row.storage_key),
+            needs_alt: picture.is_some() && row.alt_text.trim().is_empty(),
+            picture,
+            facts,
+            uploader: uploader.unwrap_or_else(|| "a deleted user".to_owned()),
+            uploaded: row.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            row,
+        }
+    }
+}
+
+/// `1.2 MB`, `340 KB`, `12 bytes`.
+pub fn human_size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KB * KB {
+        format!("{:.1} MB", b / (KB * KB))
+    } else if b >= KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/media.html")]
+pub struct MediaLibraryPage {
+    pub nav: AdminNav,
+    pub items: Vec<MediaItem>,
+    pub total: i64,
+    pub page: i64,
+    pub has_next: bool,
+    pub query_prev: String,
+    pub query_next: String,
+    pub category: String,
+    pub q: String,
+    pub accept: &'static str,
+    pub accepted: &'static str,
+    pub max_upload_mb: u64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/media_edit.html")]
+pub struct MediaEditPage {
+    pub nav: AdminNav,
+    pub item: MediaItem,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    /// Posts and pages that show the file: id and title.
+    pub used_by: Vec<(i32, String)>,
+    pub form: crate::routes::media::DescribeForm,
+    pub errors: FormErrors,
+}

@@ -1,0 +1,336 @@
+//! Uploaded media: receiving (`upload`), deciding the type (`types`), checking images and
+//! making their variants (`images`), and the files on disk (`storage`). This module ties
+//! them to the database: a library record per upload, while identical bytes share one
+//! file (and its variants) on disk, removed with the last record that uses it.
+
+pub mod images;
+pub mod storage;
+pub mod types;
+pub mod upload;
+
+use std::io::Read;
+
+use tempfile::NamedTempFile;
+
+use crate::db::{self, DbConnection, dialect};
+use crate::error::{AppError, AppResult};
+use crate::store::media::{self as store, MediaRow, NewMedia};
+use images::Dimensions;
+use storage::MediaStorage;
+use types::{Category, MediaType};
+use upload::Received;
+
+/// Where media live and how large an upload may be.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub storage: MediaStorage,
+    pub max_upload_bytes: u64,
+}
+
+/// An upload that passed every check, with its variants made, not yet stored.
+pub struct Prepared {
+    pub label: String,
+    pub media_type: &'static MediaType,
+    pub size: u64,
+    pub sha256: String,
+    pub dimensions: Option<Dimensions>,
+    original: NamedTempFile,
+    variants: Vec<(u32, NamedTempFile)>,
+}
+
+/// Decides the type by content, checks it against the name's claim, and for images reads
+/// the dimensions and makes the variants. Runs on a blocking thread.
+pub fn prepare(storage: &MediaStorage, received: Received) -> AppResult<Prepared> {
+    let label = received.label;
+    if received.size == 0 {
+        return Err(AppError::Unprocessable(format!("{label} is empty.")));
+    }
+    let mut head = Vec::with_capacity(types::SNIFF_BYTES);
+    received
+        .file
+        .reopen()
+        .and_then(|f| f.take(types::SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(|e| AppError::Internal(format!("cannot read back an upload: {e}")))?;
+    let Some(media_type) = types::sniff(&head) else {
+        let seen = infer::get(&head)
+            .map(|t| format!(" (its content is {})", t.mime_type()))
+            .unwrap_or_default();
+        return Err(AppError::UnsupportedMediaType(format!(
+            "{label} is not a type of file Folio accepts{seen}. Accepted: {}.",
+            types::ACCEPTED_SUMMARY
+        )));
+    };
+    if let Some(claimed) = types::claimed_by_name(&label)
+        && claimed != media_type
+    {
+        return Err(AppError::UnsupportedMediaType(format!(
+            "{label} is named like {} but its content is {}. Rename it or upload the right file.",
+            claimed.name, media_type.name
+        )));
+    }
+    let (dimensions, variants) = if media_type.category == Category::Image {
+        let processed = images::process(storage, received.file.path(), media_type.mime)
+            .map_err(|problem| AppError::Unprocessable(problem.message(&label)))?;
+        (Some(processed.dimensions), processed.variants)
+    } else {
+        (None, Vec::new())
+    };
+    Ok(Prepared {
+        label,
+        media_type,
+        size: received.size,
+        sha256: received.sha256,
+        dimensions,
+        original: received.file,
+        variants,
+    })
+}
+
+/// Stores prepared uploads: one record each, files moved into place, all or nothing.
+/// Returns the new ids in upload order.
+pub fn save(
+    conn: &mut DbConnection,
+    storage: &MediaStorage,
+    uploader_id: i32,
+    uploads: Vec<Prepared>,
+) -> AppResult<Vec<i32>> {
+    let mut placed: Vec<String> = Vec::new();
+    let result = db::write_transaction(conn, |conn| -> AppResult<Vec<i32>> {
+        dialect::lock_media_for_file_changes(conn)?;
+        let mut ids = Vec::with_capacity(uploads.len());
+        for upload in uploads {
+            let key = storage::original_key(&upload.sha256, upload.media_type.ext);
+            let dims = upload.dimensions;
+            let id = store::insert(
+                conn,
+                &NewMedia {
+                    uploader_id,
+                    file_name: &upload.label,
+                    storage_key: &key,
+                    sha256: &upload.sha256,
+                    mime_type: upload.media_type.mime,
+                    size_bytes: i64::try_from(upload.size).unwrap_or(i64::MAX),
+                    width: dims.and_then(|d| i32::try_from(d.width).ok()),
+                    height: dims.and_then(|d| i32::try_from(d.height).ok()),
+                },
+            )?;
+            let ext = images::variant_ext(upload.media_type.mime).unwrap_or_default();
+            let files = std::iter::once((key, upload.original)).chain(
+                upload
+                    .variants
+                    .into_iter()
+                    .map(|(w, file)| (storage::variant_key(&upload.sha256, w, ext), file)),
+            );
+            for (key, file) in files {
+                let existed = storage.path_of(&key).exists();
+                storage
+                    .place(file, &key)
+                    .map_err(|e| AppError::Internal(format!("cannot store {key}: {e}")))?;
+                if !existed {
+                    placed.push(key);
+                }
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    });
+    if result.is_err() {
+        // Nothing was recorded: take back the files this call put in place.
+        let _ = storage.remove(&placed);
+    }
+    result
+}
+
+/// Every file of a record: the original and its variants.
+pub fn file_keys(row: &MediaRow) -> Vec<String> {
+    let mut keys = vec![row.storage_key.clone()];
+    if let (Some(ext), Some(width)) = (images::variant_ext(&row.mime_type), row.width) {
+        let width = u32::try_from(width).unwrap_or(0);
+        keys.extend(
+            images::variant_widths(&row.mime_type, width)
+                .into_iter()
+                .map(|w| storage::variant_key(&row.sha256, w, ext)),
+        );
+    }
+    keys
+}
+
+/// Deletes a record, and its files when no other record shares them.
+pub fn delete(conn: &mut DbConnection, storage: &MediaStorage, row: &MediaRow) -> AppResult<()> {
+    db::write_transaction(conn, |conn| -> AppResult<()> {
+        dialect::lock_media_for_file_changes(conn)?;
+        if store::delete(conn, row.id)? == 0 {
+            return Err(AppError::NotFound("That file was already deleted.".into()));
+        }
+        if store::count_with_hash(conn, &row.sha256)? == 0 {
+            storage
+                .remove(&file_keys(row))
+                .map_err(|e| AppError::Internal(format!("cannot remove media files: {e}")))?;
+        }
+        Ok(())
+    })
+}
+
+/// Renders Markdown with the library images it shows looked up (see `render::render`).
+pub fn render_markdown(
+    conn: &mut DbConnection,
+    markdown: &str,
+) -> diesel::QueryResult<crate::render::SafeHtml> {
+    let images = library_images(conn, markdown)?;
+    Ok(crate::render::render(markdown, &images))
+}
+
+/// Renders again the stored HTML of every post whose text shows this file (after it was
+/// deleted: its images become their alt text instead of broken images).
+pub fn rerender_posts_showing(conn: &mut DbConnection, sha256: &str) -> diesel::QueryResult<usize> {
+    let ids = store::posts_mentioning(conn, sha256)?;
+    for &id in &ids {
+        let markdown = crate::store::posts::body_markdown(conn, id)?;
+        let html = render_markdown(conn, &markdown)?;
+        crate::store::posts::set_body_html(conn, id, html.as_str())?;
+    }
+    Ok(ids.len())
+}
+
+/// The library images a text refers to, by hash.
+pub fn library_images(
+    conn: &mut DbConnection,
+    markdown: &str,
+) -> diesel::QueryResult<crate::render::markdown::LibraryImages> {
+    let mut hashes: Vec<String> = markdown
+        .match_indices("/media/")
+        .filter_map(|(at, _)| {
+            let rest = &markdown[at..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || "()<>\"'".contains(c))
+                .unwrap_or(rest.len());
+            crate::render::markdown::library_hash(&rest[..end]).map(str::to_owned)
+        })
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    let mut images = crate::render::markdown::LibraryImages::default();
+    for row in store::with_hashes(conn, &hashes)? {
+        if let Some(picture) = Picture::of(&row) {
+            images.by_hash.entry(row.sha256.clone()).or_insert(picture);
+        }
+    }
+    Ok(images)
+}
+
+/// The URL of a stored file.
+pub fn url_of(key: &str) -> String {
+    format!("/media/{key}")
+}
+
+/// How a page shows an image: the largest variant as `src`, every variant in `srcset`,
+/// and the displayed size so nothing shifts while it loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub src: String,
+    pub srcset: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+impl Picture {
+    /// The smallest copy, for thumbnails.
+    pub fn thumbnail_src(&self) -> String {
+        self.srcset
+            .split(' ')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.src)
+            .to_owned()
+    }
+
+    /// `None` for a record that is not an image.
+    pub fn of(row: &MediaRow) -> Option<Self> {
+        if !row.mime_type.starts_with("image/") {
+            return None;
+        }
+        let dims = Dimensions {
+            width: u32::try_from(row.width?).ok()?,
+            height: u32::try_from(row.height?).ok()?,
+        };
+        Some(Self::from_parts(
+            &row.storage_key,
+            &row.sha256,
+            &row.mime_type,
+            dims,
+            &row.alt_text,
+        ))
+    }
+
+    pub fn from_parts(key: &str, sha256: &str, mime: &str, dims: Dimensions, alt: &str) -> Self {
+        let widths = images::variant_widths(mime, dims.width);
+        let (src, srcset, shown) = match (images::variant_ext(mime), widths.last()) {
+            (Some(ext), Some(&largest)) => {
+                let url = |w: u32| url_of(&storage::variant_key(sha256, w, ext));
+                let srcset = widths
+                    .iter()
+                    .map(|&w| format!("{} {w}w", url(w)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (url(largest), srcset, largest)
+            }
+            _ => (url_of(key), String::new(), dims.width),
+        };
+        Self {
+            src,
+            srcset,
+            width: shown,
+            height: images::scaled_height(dims, shown),
+            alt: alt.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn pictures_use_the_variants() {
+        let key = storage::original_key(HASH, "jpg");
+        let picture = Picture::from_parts(
+            &key,
+            HASH,
+            "image/jpeg",
+            Dimensions {
+                width: 4000,
+                height: 3000,
+            },
+            "A cat",
+        );
+        assert_eq!(picture.src, format!("/media/e3/b0/{HASH}-1600.jpg"));
+        assert_eq!(
+            picture.srcset,
+            format!(
+                "/media/e3/b0/{HASH}-480.jpg 480w, /media/e3/b0/{HASH}-960.jpg 960w, /media/e3/b0/{HASH}-1600.jpg 1600w"
+            )
+        );
+        assert_eq!((picture.width, picture.height), (1600, 1200));
+    }
+
+    #[test]
+    fn gifs_are_shown_as_uploaded() {
+        let key = storage::original_key(HASH, "gif");
+        let picture = Picture::from_parts(
+            &key,
+            HASH,
+            "image/gif",
+            Dimensions {
+                width: 300,
+                height: 200,
+            },
+            "",
+        );
+        assert_eq!(picture.src, format!("/media/{key}"));
+        assert_eq!(picture.srcset, "");
+        assert_eq!((picture.width, picture.height), (300, 200));
+    }
+}
