@@ -92,6 +92,88 @@
   }
   setInterval(autosave, AUTOSAVE_EVERY_MS);
 
+  // Media: drop or paste files onto the text, or pick from the library, to insert them at
+  // the cursor. Uploaded images get a placeholder alt text, selected so it can be typed over.
+  function insertAtCursor(text, select) {
+    var start = body.selectionStart, end = body.selectionEnd;
+    var before = body.value.slice(0, start), after = body.value.slice(end);
+    var block = (before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "") + text + "\n\n";
+    body.value = before + block + after;
+    var at = before.length + block.indexOf(text);
+    if (select) body.setSelectionRange(at + select[0], at + select[1]);
+    else body.setSelectionRange(at + text.length, at + text.length);
+    body.focus();
+    body.dispatchEvent(new Event("input")); // live preview, autosave
+  }
+  var PLACEHOLDER_ALT = "Describe the image";
+  function insertFile(file) {
+    if (file.thumbnail && !file.alt_text) {
+      insertAtCursor("![" + PLACEHOLDER_ALT + "](" + file.url + ")", [2, 2 + PLACEHOLDER_ALT.length]);
+    } else {
+      insertAtCursor(file.markdown);
+    }
+  }
+  var picker = document.getElementById("media-picker");
+  if (picker && window.FolioMedia) {
+    var api = picker.dataset.api;
+    var tools = picker.querySelector(".picker-tools");
+    var results = document.getElementById("picker-results");
+    var search = document.getElementById("picker-search");
+    var progressList = document.getElementById("picker-progress");
+    tools.hidden = false;
+    var uploadAndInsert = function (files) {
+      Array.prototype.forEach.call(files, function (file) {
+        var row = FolioMedia.progressRow(progressList, file.name || "pasted image");
+        FolioMedia.uploadFile(api, csrf, file, row.progress).then(function (stored) {
+          row.done("inserted", false);
+          insertFile(stored);
+        }, function (err) { row.done(err.message, true); });
+      });
+    };
+    var list = function () {
+      fetch(api + "?q=" + encodeURIComponent(search.value), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          results.textContent = "";
+          data.files.forEach(function (file) {
+            var item = document.createElement("li");
+            if (file.thumbnail) {
+              var img = document.createElement("img");
+              img.src = file.thumbnail; img.alt = ""; img.width = 64; img.height = 48;
+              item.appendChild(img);
+            }
+            var button = document.createElement("button");
+            button.type = "button";
+            button.className = "link-button";
+            button.textContent = "Insert " + file.name;
+            button.addEventListener("click", function () { insertFile(file); });
+            item.appendChild(button);
+            results.appendChild(item);
+          });
+        }).catch(function () { results.textContent = "The library could not be loaded."; });
+    };
+    picker.addEventListener("toggle", function () { if (picker.open) list(); });
+    var searchTimer = null;
+    search.addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(list, 300); });
+    document.getElementById("picker-upload").addEventListener("change", function (e) {
+      uploadAndInsert(e.target.files);
+      e.target.value = "";
+    });
+    body.addEventListener("dragover", function (e) { e.preventDefault(); });
+    body.addEventListener("drop", function (e) {
+      if (e.dataTransfer && e.dataTransfer.files.length) {
+        e.preventDefault();
+        uploadAndInsert(e.dataTransfer.files);
+      }
+    });
+    body.addEventListener("paste", function (e) {
+      if (e.clipboardData && e.clipboardData.files.length) {
+        e.preventDefault();
+        uploadAndInsert(e.clipboardData.files);
+      }
+    });
+  }
+
   form.addEventListener("submit", function () { submitting = true; });
   window.addEventListener("beforeunload", function (event) {
     if (!submitting && content() !== loaded) {

@@ -20,6 +20,7 @@ on_both_backends!(
     the_library_filters_searches_and_describes,
     posts_show_library_images_with_srcset_and_survive_their_deletion,
     media_paths_outside_the_library_are_not_found,
+    a_featured_image_shows_on_lists_and_the_article_until_deleted,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -732,4 +733,107 @@ async fn media_paths_outside_the_library_are_not_found(backend: Backend) {
         let response = anonymous.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
+}
+
+async fn a_featured_image_shows_on_lists_and_the_article_until_deleted(backend: Backend) {
+    let (_site, server) = site_with_team(&backend, &[]).await;
+    let (client, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (_, json) = upload_api(&client, &server, &csrf, &[("tram.jpg", &jpeg(2400, 1600))]).await;
+    let image = json["files"][0]["id"].as_i64().unwrap().to_string();
+    let stem = json["files"][0]["url"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches(".jpg")
+        .to_owned();
+    post_form(
+        &client,
+        &server,
+        &format!("/admin/media/{image}"),
+        &csrf,
+        &[("alt_text", "A yellow tram"), ("caption", "Line 28")],
+    )
+    .await;
+
+    // The editor offers it; a bad choice is a form message that keeps the text.
+    let editor = get_page(&client, &server.url("/admin/posts/new"), 200).await;
+    assert!(editor.contains("tram.jpg — A yellow tram"), "{editor}");
+    let response = post_form(
+        &client,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Trams"),
+            ("body", "Kept text."),
+            ("featured_media_id", "999999"),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let (status, body) = status_of(response).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("no longer in the library") && body.contains("Kept text."));
+
+    let response = post_form(
+        &client,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Trams"),
+            ("body", "Kept text."),
+            ("featured_media_id", &image),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let edit_url = response.headers()["location"].to_str().unwrap().to_owned();
+    let editor = get_page(&client, &server.url(&edit_url), 200).await;
+    assert!(
+        editor.contains(&format!("<option value=\"{image}\" selected>")),
+        "{editor}"
+    );
+
+    let srcset =
+        format!("srcset=\"{stem}-480.jpg 480w, {stem}-960.jpg 960w, {stem}-1600.jpg 1600w\"");
+    let home = get_page(&common::client(), &server.url("/"), 200).await;
+    assert!(home.contains(&srcset), "{home}");
+    let article = get_page(&common::client(), &server.url("/trams"), 200).await;
+    assert!(article.contains(&srcset), "{article}");
+    assert!(article.contains("alt=\"A yellow tram\""), "{article}");
+    assert!(
+        article.contains("<figcaption>Line 28</figcaption>"),
+        "{article}"
+    );
+    assert!(
+        article.contains("width=\"1600\" height=\"1066\""),
+        "{article}"
+    );
+    assert!(
+        article.contains(&format!(
+            "<meta property=\"og:image\" content=\"{}{stem}-1600.jpg\">",
+            server.base
+        )),
+        "{article}"
+    );
+
+    let detail = get_page(&client, &server.url(&format!("/admin/media/{image}")), 200).await;
+    assert!(
+        detail.contains("Trams"),
+        "the library lists the post using it"
+    );
+    post_form(
+        &client,
+        &server,
+        &format!("/admin/media/{image}/delete"),
+        &csrf,
+        &[],
+    )
+    .await;
+    let article = get_page(&common::client(), &server.url("/trams"), 200).await;
+    assert!(
+        !article.contains(&stem) && !article.contains("<figure"),
+        "{article}"
+    );
 }

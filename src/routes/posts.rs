@@ -290,6 +290,9 @@ pub struct EditorForm {
     /// `YYYY-MM-DDTHH:MM` in the site's time zone (from `<input type=datetime-local>`).
     #[serde(default)]
     pub publish_at: String,
+    /// A library image's id, or empty for none.
+    #[serde(default)]
+    pub featured_media_id: String,
     #[serde(default)]
     pub version: Option<i32>,
     #[serde(default)]
@@ -318,6 +321,10 @@ impl EditorForm {
                         .format("%Y-%m-%dT%H:%M")
                         .to_string()
                 })
+                .unwrap_or_default(),
+            featured_media_id: post
+                .featured_media_id
+                .map(|id| id.to_string())
                 .unwrap_or_default(),
             version: Some(post.version),
             action: String::new(),
@@ -359,7 +366,7 @@ async fn new_form(
         EditorForm::default(),
         tz,
     );
-    views::html(StatusCode::OK, &page)
+    send_editor(&state, page, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -419,7 +426,7 @@ pub async fn edit(
     );
     page.autosave_offer = offer;
     page.preview_link_since = preview_link.map(|at| views::local_time(at, tz));
-    views::html(StatusCode::OK, &page)
+    send_editor(&state, page, StatusCode::OK).await
 }
 
 #[post("/admin/posts")]
@@ -495,8 +502,44 @@ impl EditorPage {
             autosave_offer: None,
             preview_link_since: None,
             time_zone: tz.to_string(),
+            images: Vec::new(),
+            featured: None,
         }
     }
+}
+
+/// How many recent images the featured-image list offers.
+const IMAGE_CHOICES: i64 = 100;
+
+/// Sends the editor, with the library's recent images to pick a featured image from
+/// (and the chosen one, however old).
+async fn send_editor(
+    state: &AppState,
+    mut page: EditorPage,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let chosen = page.form.featured_media_id.trim().parse::<i32>().ok();
+    let (recent, chosen_row) = db::run(&state.pool, move |conn| {
+        let recent = crate::store::media::recent_images(conn, IMAGE_CHOICES)?;
+        let chosen_row = match chosen {
+            Some(id) => crate::store::media::find(conn, id)?,
+            None => None,
+        };
+        Ok((recent, chosen_row))
+    })
+    .await?;
+    let label = |row: &crate::store::media::MediaRow| match row.alt_text.trim() {
+        "" => row.file_name.clone(),
+        alt => format!("{} — {alt}", row.file_name),
+    };
+    page.images = recent.iter().map(|row| (row.id, label(row))).collect();
+    if let Some(row) = &chosen_row
+        && !page.images.iter().any(|(id, _)| *id == row.id)
+    {
+        page.images.push((row.id, label(row)));
+    }
+    page.featured = chosen_row.as_ref().and_then(media::Picture::of);
+    views::html(status, &page)
 }
 
 /// What an action does to status and publication time.
@@ -542,7 +585,7 @@ async fn save(
             })
             .await?;
             page.preview = Some(html.into_string());
-            return views::html(StatusCode::OK, &page);
+            return send_editor(&state, page, StatusCode::OK).await;
         }
         "" | "save" => match existing.as_ref().map(Post::status) {
             Some(Status::Published) | Some(Status::Pending) => Plan::Keep,
@@ -644,6 +687,16 @@ async fn save(
         rules::MAX_META_DESCRIPTION_CHARS,
         "A meta description",
     );
+    let featured = match form.featured_media_id.trim() {
+        "" => None,
+        raw => raw.parse::<i32>().ok().or_else(|| {
+            errors.add(
+                "featured_media_id",
+                "Choose the featured image from the list.",
+            );
+            None
+        }),
+    };
     if existing.is_some() && form.version.is_none() {
         errors.add(
             "title",
@@ -660,7 +713,7 @@ async fn save(
             tz,
         );
         page.errors = errors;
-        return views::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
 
     let (status, published_at) = match (&plan, &existing) {
@@ -687,6 +740,18 @@ async fn save(
 
     let outcome = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            // Checked before anything is written.
+            if let Some(image) = featured
+                && !crate::store::media::find(conn, image)?
+                    .is_some_and(|row| row.mime_type.starts_with("image/"))
+            {
+                let mut errors = FormErrors::default();
+                errors.add(
+                    "featured_media_id",
+                    "That image is no longer in the library: choose another.",
+                );
+                return Ok(Saved::Invalid(errors));
+            }
             let slug = match wanted_slug {
                 Some(slug) => {
                     if let Some((owner, owner_title)) = posts::slug_owner(conn, &slug)?
@@ -740,6 +805,7 @@ async fn save(
                 }
                 None => posts::create(conn, kind, author_id, &content, status, published_at)?,
             };
+            posts::set_featured(conn, id, featured)?;
             posts::set_tags(conn, id, &tags)?;
             posts::add_revision(conn, id, author_id, &title, &form.body)?;
             Ok(Saved::Done(id))
@@ -774,7 +840,7 @@ async fn save(
                 tz,
             );
             page.errors = errors;
-            views::html(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Saved::Conflict(current) => {
             // Keep the editor's text; show the newer save beside it; saving again is
@@ -790,7 +856,7 @@ async fn save(
                 tz,
             );
             page.conflict = Some((current.title.clone(), current.body_markdown.clone()));
-            views::html(StatusCode::CONFLICT, &page)
+            send_editor(&state, page, StatusCode::CONFLICT).await
         }
     }
 }

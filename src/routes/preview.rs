@@ -87,13 +87,14 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> AppRe
         };
         let author = crate::store::public::author_by_id(conn, post.author_id)?;
         let tags = posts::tags_of(conn, post_id)?;
-        Ok(author.map(|author| (post, author, tags)))
+        let featured = crate::store::public::featured_of(conn, &post)?;
+        Ok(author.map(|author| (post, author, tags, featured)))
     })
     .await?;
     let gone = || {
         AppError::NotFound("This preview link doesn't work (any more): it was revoked, or the post has been published.".into())
     };
-    let (post, author, tags) = found.ok_or_else(gone)?;
+    let (post, author, tags, featured) = found.ok_or_else(gone)?;
     if matches!(post.stage(now), Stage::Published(_) | Stage::Trashed) {
         return Err(gone());
     }
@@ -107,6 +108,7 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> AppRe
             .collect(),
         author,
         post,
+        featured,
     };
     let mut view = article_view(site, &state.base_url, published, None, None);
     view.is_preview = true;

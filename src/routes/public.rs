@@ -298,9 +298,16 @@ pub fn article_view(
             .unwrap_or_default()
     });
     let html = post.body_html.clone();
+    let og_image = published
+        .featured
+        .as_ref()
+        .and_then(|(picture, _)| base_url.join(&picture.src).ok())
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     let tz = site.settings.tz();
     let json_ld = structured_data(&site, base_url, &published, &canonical, &meta_description);
     ArticlePage {
+        og_image,
         is_preview: false,
         json_ld,
         is_post,

@@ -523,3 +523,9 @@ pub fn set_body_html(conn: &mut DbConnection, id: i32, html: &str) -> QueryResul
         .set(posts::body_html.eq(html))
         .execute(conn)
 }
+
+pub fn set_featured(conn: &mut DbConnection, id: i32, media_id: Option<i32>) -> QueryResult<usize> {
+    diesel::update(posts::table.find(id))
+        .set(posts::featured_media_id.eq(media_id))
+        .execute(conn)
+}

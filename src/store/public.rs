@@ -49,6 +49,8 @@ pub struct Published {
     pub post: Post,
     pub author: Author,
     pub tags: Vec<TagLink>,
+    /// The featured image, if it is set and still in the library, and its caption.
+    pub featured: Option<(crate::media::Picture, String)>,
 }
 
 /// Which posts an archive lists.
@@ -118,14 +120,46 @@ fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResu
             .or_default()
             .push(TagLink { name, slug });
     }
+    let featured_ids: Vec<i32> = found.iter().filter_map(|p| p.featured_media_id).collect();
+    let featured: HashMap<i32, (crate::media::Picture, String)> = if featured_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::store::media::find_many(conn, &featured_ids)?
+            .into_iter()
+            .filter_map(|row| {
+                let picture = crate::media::Picture::of(&row)?;
+                Some((row.id, (picture, row.caption)))
+            })
+            .collect()
+    };
     Ok(found
         .into_iter()
         .filter_map(|post| {
             let author = authors.get(&post.author_id)?.clone();
             let tags = tags_by_post.remove(&post.id).unwrap_or_default();
-            Some(Published { post, author, tags })
+            let featured = post
+                .featured_media_id
+                .and_then(|id| featured.get(&id).cloned());
+            Some(Published {
+                post,
+                author,
+                tags,
+                featured,
+            })
         })
         .collect())
+}
+
+/// The featured image of one post (for previews), if set and still in the library.
+pub fn featured_of(
+    conn: &mut DbConnection,
+    post: &Post,
+) -> QueryResult<Option<(crate::media::Picture, String)>> {
+    let Some(id) = post.featured_media_id else {
+        return Ok(None);
+    };
+    Ok(crate::store::media::find(conn, id)?
+        .and_then(|row| Some((crate::media::Picture::of(&row)?, row.caption))))
 }
 
 /// Visible posts and pages by id, in the order of `ids` (for search results).

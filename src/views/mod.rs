@@ -67,6 +67,8 @@ pub struct PostSummary {
     pub tags: Vec<crate::store::public::TagLink>,
     pub excerpt: String,
     pub reading_minutes: usize,
+    /// The featured image and its caption.
+    pub featured: Option<(crate::media::Picture, String)>,
 }
 
 /// Words per minute for "n min read".
@@ -99,6 +101,7 @@ impl PostSummary {
             excerpt,
             reading_minutes: reading_minutes(&post.body_markdown),
             tags: published.tags,
+            featured: published.featured,
         }
     }
 }
@@ -154,6 +157,8 @@ pub struct ArticlePage {
     pub newer: Option<(String, String)>,
     /// schema.org `BlogPosting` (posts) or `WebPage`, as JSON safe to embed in `<script>`.
     pub json_ld: String,
+    /// Absolute URL of the featured image, for link previews (empty without one).
+    pub og_image: String,
 }
 
 #[derive(Template)]
@@ -315,6 +320,10 @@ pub struct EditorPage {
     /// When the post's live preview link was made, if it has one.
     pub preview_link_since: Option<String>,
     pub time_zone: String,
+    /// Library images to choose the featured image from: id and label.
+    pub images: Vec<(i32, String)>,
+    /// The chosen featured image.
+    pub featured: Option<crate::media::Picture>,
 }
 
 #[derive(Template)]
