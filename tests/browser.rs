@@ -394,3 +394,122 @@ async fn first_run_creates_the_administrator_from_the_setup_link() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_image_is_inserted_and_published_with_its_srcset() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    let fixture = tempfile::tempdir().unwrap();
+    let photo = fixture.path().join("red-door.jpg");
+    image::RgbImage::from_fn(1200, 800, |x, y| {
+        image::Rgb([200, (x % 200) as u8, (y % 200) as u8])
+    })
+    .save(&photo)
+    .unwrap();
+    journey("media_upload", &browser, |client| async move {
+        log_in(client, &server, "author@example.org").await;
+
+        // Upload through the file input; the script sends it with a progress bar and
+        // opens the new image's page to ask for its alt text.
+        client.goto(&server.url("/admin/media")).await.unwrap();
+        client
+            .find(Locator::Css("#files"))
+            .await
+            .unwrap()
+            .send_keys(&photo.display().to_string())
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#upload-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let alt = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#alt_text"))
+            .await
+            .unwrap();
+        alt.send_keys("A red door").await.unwrap();
+        client
+            .find(Locator::Css("form.stacked-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the alt text saved", 10, |page| page.contains("was saved")).await;
+
+        // Insert it into a new post from the editor's picker, then publish.
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        client
+            .find(Locator::Css("#title"))
+            .await
+            .unwrap()
+            .send_keys("A door in Lisbon")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#body"))
+            .await
+            .unwrap()
+            .send_keys("Seen on a walk.")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#media-picker summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#picker-results button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let body = body_value(client).await;
+        assert!(
+            body.starts_with("Seen on a walk.\n\n![A red door](/media/"),
+            "{body}"
+        );
+        client
+            .find(Locator::Css("button[value=publish]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "publication", 10, |page| page.contains("Published.")).await;
+
+        client.goto(&server.url("/a-door-in-lisbon")).await.unwrap();
+        let img = client
+            .find(Locator::Css(".prose img"))
+            .await
+            .unwrap();
+        assert_eq!(img.attr("alt").await.unwrap().as_deref(), Some("A red door"));
+        let srcset = img.attr("srcset").await.unwrap().unwrap_or_default();
+        assert!(
+            srcset.contains("-480.jpg 480w") && srcset.contains("-1200.jpg 1200w"),
+            "{srcset}"
+        );
+        // The browser loaded one of the variants.
+        let loaded: serde_json::Value = client
+            .execute(
+                "const i = document.querySelector('.prose img'); return i.complete && i.naturalWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(loaded.as_u64().unwrap_or(0) >= 480, "{loaded}");
+    })
+    .await;
+}
