@@ -18,6 +18,8 @@ pub struct Site {
     pub settings: SiteSettings,
     /// Fingerprint of the generated stylesheet, for `/site.css?v=…`.
     pub css_version: String,
+    /// The logo, if one is set and still in the library.
+    pub logo: Option<crate::media::Picture>,
 }
 
 impl Site {
@@ -27,7 +29,23 @@ impl Site {
         Self {
             css_version: hash[..16].to_owned(),
             settings,
+            logo: None,
         }
+    }
+
+    /// The stored settings with the logo's record.
+    pub fn load(conn: &mut db::DbConnection) -> diesel::QueryResult<Self> {
+        let settings = settings::load(conn)?;
+        let logo = match settings.logo_media_id {
+            Some(id) => crate::store::media::find(conn, id)?
+                .as_ref()
+                .and_then(crate::media::Picture::of),
+            None => None,
+        };
+        Ok(Self {
+            logo,
+            ..Self::new(settings)
+        })
     }
 }
 
@@ -44,9 +62,7 @@ impl SettingsCache {
         {
             return Ok(Arc::clone(settings));
         }
-        let fresh = Arc::new(Site::new(
-            db::run(pool, |conn| Ok(settings::load(conn)?)).await?,
-        ));
+        let fresh = Arc::new(db::run(pool, |conn| Ok(Site::load(conn)?)).await?);
         self.put(Arc::clone(&fresh));
         Ok(fresh)
     }

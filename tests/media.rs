@@ -21,6 +21,7 @@ on_both_backends!(
     posts_show_library_images_with_srcset_and_survive_their_deletion,
     media_paths_outside_the_library_are_not_found,
     a_featured_image_shows_on_lists_and_the_article_until_deleted,
+    the_site_logo_is_picked_from_the_library,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -836,4 +837,60 @@ async fn a_featured_image_shows_on_lists_and_the_article_until_deleted(backend: 
         !article.contains(&stem) && !article.contains("<figure"),
         "{article}"
     );
+}
+
+async fn the_site_logo_is_picked_from_the_library(backend: Backend) {
+    let (_site, server) = site_with_team(&backend, &[]).await;
+    let (client, csrf) = logged_in(&server, "admin@example.org", PASSWORD).await;
+    let (_, json) = upload_api(&client, &server, &csrf, &[("logo.png", &png(600, 200))]).await;
+    let logo = json["files"][0]["id"].as_i64().unwrap().to_string();
+    let stem = json["files"][0]["url"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches(".png")
+        .to_owned();
+    let settings = |logo: &str| {
+        vec![
+            ("title", "Trams weekly".to_owned()),
+            ("description", "About trams.".to_owned()),
+            ("accent_colour", "#2354c4".to_owned()),
+            ("posts_per_page", "10".to_owned()),
+            ("time_zone", "UTC".to_owned()),
+            ("navigation", String::new()),
+            ("footer", String::new()),
+            ("custom_css", String::new()),
+            ("feed_content", "full".to_owned()),
+            ("logo_media_id", logo.to_owned()),
+        ]
+    };
+    let page = get_page(&client, &server.url("/admin/settings"), 200).await;
+    assert!(
+        page.contains(&format!("<option value=\"{logo}\">logo.png</option>")),
+        "{page}"
+    );
+
+    let save = |fields: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = server.url("/admin/settings");
+        let csrf = csrf.clone();
+        async move {
+            let mut form = vec![("csrf_token", csrf)];
+            form.extend(fields);
+            client.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let (status, body) = status_of(save(settings("424242")).await).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("no longer in the library"), "{body}");
+    assert_eq!(save(settings(&logo)).await.status(), 303);
+    let home = get_page(&common::client(), &server.url("/"), 200).await;
+    assert!(
+        home.contains(&format!(
+            "<img class=\"site-logo\" src=\"{stem}-480.png\" alt=\"\" width=\"600\" height=\"200\">"
+        )),
+        "{home}"
+    );
+    assert_eq!(save(settings("")).await.status(), 303);
+    let home = get_page(&common::client(), &server.url("/"), 200).await;
+    assert!(!home.contains("site-logo"), "{home}");
 }

@@ -17,6 +17,8 @@ pub struct SiteSettings {
     pub custom_css: String,
     /// Feeds carry the full text (true) or the excerpt.
     pub feed_full_text: bool,
+    /// A library image shown in the site header.
+    pub logo_media_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,7 @@ impl Default for SiteSettings {
             footer: String::new(),
             custom_css: String::new(),
             feed_full_text: true,
+            logo_media_id: None,
         }
     }
 }
@@ -58,6 +61,7 @@ pub mod keys {
     pub const FOOTER: &str = "footer";
     pub const CUSTOM_CSS: &str = "custom_css";
     pub const FEED_FULL_TEXT: &str = "feed_full_text";
+    pub const LOGO: &str = "logo_media_id";
 }
 
 impl SiteSettings {
@@ -96,6 +100,7 @@ impl SiteSettings {
         if let Some(v) = get(keys::FEED_FULL_TEXT) {
             settings.feed_full_text = v != "false";
         }
+        settings.logo_media_id = get(keys::LOGO).and_then(|v| v.parse().ok());
         settings
     }
 
@@ -111,6 +116,12 @@ impl SiteSettings {
             (keys::FOOTER, self.footer.clone()),
             (keys::CUSTOM_CSS, self.custom_css.clone()),
             (keys::FEED_FULL_TEXT, self.feed_full_text.to_string()),
+            (
+                keys::LOGO,
+                self.logo_media_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+            ),
         ]
     }
 

@@ -28,12 +28,40 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     auth::require(&user.0, Action::ManageSettings, Ownership::Site)?;
     let current = db::run(&state.pool, |conn| Ok(settings::load(conn)?)).await?;
-    let page = SettingsPage::new(
-        AdminNav::new(&user.0, &session)?,
-        SettingsForm::from(&current),
-        FormErrors::default(),
-    );
-    views::html(StatusCode::OK, &page)
+    let nav = AdminNav::new(&user.0, &session)?;
+    let form = SettingsForm::from(&current);
+    send_page(&state, nav, form, FormErrors::default(), StatusCode::OK).await
+}
+
+/// The settings form, with the library's images to choose the logo from.
+async fn send_page(
+    state: &AppState,
+    nav: AdminNav,
+    form: SettingsForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let chosen = form.logo_media_id.trim().parse::<i32>().ok();
+    let (recent, chosen_row) = db::run(&state.pool, move |conn| {
+        let recent = crate::store::media::recent_images(conn, 100)?;
+        let chosen_row = match chosen {
+            Some(id) => crate::store::media::find(conn, id)?,
+            None => None,
+        };
+        Ok((recent, chosen_row))
+    })
+    .await?;
+    let mut page = SettingsPage::new(nav, form, errors);
+    page.images = recent
+        .iter()
+        .chain(
+            chosen_row
+                .iter()
+                .filter(|row| !recent.iter().any(|r| r.id == row.id)),
+        )
+        .map(|row| (row.id, row.file_name.clone()))
+        .collect();
+    views::html(status, &page)
 }
 
 #[derive(Deserialize, Default)]
@@ -56,6 +84,9 @@ pub struct SettingsForm {
     pub custom_css: String,
     #[serde(default)]
     pub feed_content: String,
+    /// A library image's id, or empty for none.
+    #[serde(default)]
+    pub logo_media_id: String,
 }
 
 impl From<&SiteSettings> for SettingsForm {
@@ -74,6 +105,7 @@ impl From<&SiteSettings> for SettingsForm {
             } else {
                 "excerpt".into()
             },
+            logo_media_id: s.logo_media_id.map(|id| id.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -149,10 +181,18 @@ fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
             true
         }
     };
+    let logo_media_id = match form.logo_media_id.trim() {
+        "" => None,
+        raw => raw.parse::<i32>().ok().or_else(|| {
+            errors.add("logo_media_id", "Choose the logo from the list.");
+            None
+        }),
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(SiteSettings {
+        logo_media_id,
         title,
         description,
         accent_colour,
@@ -178,15 +218,22 @@ pub async fn update(
     let new = match validate(&form) {
         Ok(new) => new,
         Err(errors) => {
-            let page = SettingsPage::new(AdminNav::new(&user.0, &session)?, form, errors);
-            return views::html(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            let nav = AdminNav::new(&user.0, &session)?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return send_page(&state, nav, form, errors, status).await;
         }
     };
     let address = auth::client_address(&req, state.trust_proxy);
     let actor = user.0.id;
     let stored = new.clone();
-    db::run(&state.pool, move |conn| {
+    let saved = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            if let Some(id) = stored.logo_media_id
+                && !crate::store::media::find(conn, id)?
+                    .is_some_and(|row| row.mime_type.starts_with("image/"))
+            {
+                return Ok(None);
+            }
             settings::save(conn, &stored)?;
             audit::record(
                 conn,
@@ -198,11 +245,21 @@ pub async fn update(
                     ip_address: Some(&address),
                 },
             )?;
-            Ok(())
+            Ok(Some(Site::load(conn)?))
         })
     })
     .await?;
-    state.settings.put(Arc::new(Site::new(new)));
+    let Some(site) = saved else {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "logo_media_id",
+            "That image is no longer in the library: choose another.",
+        );
+        let nav = AdminNav::new(&user.0, &session)?;
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return send_page(&state, nav, form, errors, status).await;
+    };
+    state.settings.put(Arc::new(site));
     auth::set_flash(&session, "Settings saved. The site shows them now.")?;
     Ok(redirect("/admin/settings"))
 }

@@ -333,6 +333,8 @@ pub struct SettingsPage {
     pub form: crate::routes::settings::SettingsForm,
     pub errors: FormErrors,
     pub time_zones: Vec<&'static str>,
+    /// Library images to choose the logo from: id and label.
+    pub images: Vec<(i32, String)>,
 }
 
 impl SettingsPage {
@@ -347,6 +349,7 @@ impl SettingsPage {
             form,
             errors,
             time_zones,
+            images: Vec::new(),
         }
     }
 }
