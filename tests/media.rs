@@ -890,6 +890,8 @@ async fn the_site_logo_is_picked_from_the_library(backend: Backend) {
         )),
         "{home}"
     );
+    let detail = get_page(&client, &server.url(&format!("/admin/media/{logo}")), 200).await;
+    assert!(detail.contains("This is the site logo"), "{detail}");
     assert_eq!(save(settings("")).await.status(), 303);
     let home = get_page(&common::client(), &server.url("/"), 200).await;
     assert!(!home.contains("site-logo"), "{home}");

@@ -281,7 +281,15 @@ async fn edit_page(
     })
     .await?;
     let own = ownership(user, &row);
+    let is_logo = state
+        .settings
+        .get(&state.pool)
+        .await?
+        .settings
+        .logo_media_id
+        == Some(row.id);
     let page = MediaEditPage {
+        is_logo,
         nav: AdminNav::new(user, session)?,
         can_edit: auth::require(user, Action::EditMedia, own).is_ok(),
         can_delete: auth::require(user, Action::DeleteMedia, own).is_ok(),

@@ -607,6 +607,8 @@ pub struct MediaEditPage {
     pub can_delete: bool,
     /// Posts and pages that show the file: id and title.
     pub used_by: Vec<(i32, String)>,
+    /// Whether it is the site's logo.
+    pub is_logo: bool,
     pub form: crate::routes::media::DescribeForm,
     pub errors: FormErrors,
 }
