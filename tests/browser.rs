@@ -513,3 +513,223 @@ async fn an_uploaded_image_is_inserted_and_published_with_its_srcset() {
     })
     .await;
 }
+
+/// The checkers installed by `npm ci --prefix tests/tools` (`.ci/run` does it).
+fn tool(path: &str) -> std::path::PathBuf {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tools/node_modules")
+        .join(path);
+    assert!(
+        full.exists(),
+        "{} is missing: run `npm ci --prefix tests/tools` (bash .ci/run does)",
+        full.display()
+    );
+    full
+}
+
+/// Every public and admin page type, filled with content: the Nu Html Checker must find
+/// no error in the HTML the server sends, and axe-core (run in Chromium on the rendered
+/// page) no violation of impact "serious" or "critical".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_type_is_valid_html_and_accessible() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let vnu = tool("vnu-jar/build/dist/vnu.jar");
+    let axe = std::fs::read_to_string(tool("axe-core/axe.min.js")).unwrap();
+    let site = Site::new(&Backend::Sqlite);
+    site.create_user("admin@example.org", "Ada Admin", "admin", PASSWORD);
+    let server = site.start().await;
+
+    // Content for every page type: a tagged post with a featured image and an image in
+    // its text, a page, and a library with an image and a document.
+    let (http, csrf) = common::logged_in(&server, "admin@example.org", PASSWORD).await;
+    let mut photo = Vec::new();
+    image::RgbImage::from_fn(800, 500, |x, _| image::Rgb([(x % 255) as u8, 90, 140]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut photo),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(photo).file_name("harbour.jpg"),
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("menu.pdf"),
+        );
+    let uploaded: serde_json::Value = http
+        .post(server.url("/api/admin/media"))
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let image_id = uploaded["files"][0]["id"].as_i64().unwrap().to_string();
+    let image_url = uploaded["files"][0]["url"].as_str().unwrap().to_owned();
+    common::post_form(
+        &http,
+        &server,
+        &format!("/admin/media/{image_id}"),
+        &csrf,
+        &[("alt_text", "Boats in the harbour"), ("caption", "Morning")],
+    )
+    .await;
+    let body = format!(
+        "Intro with a [link](https://example.org).\n\n## Details\n\n![Boats at dawn]({image_url})\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {{}}\n```\n"
+    );
+    let created = common::post_form(
+        &http,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Harbour walk"),
+            ("body", &body),
+            ("tags", "Travel, Sea"),
+            ("featured_media_id", &image_id),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    let edit = created.headers()["location"].to_str().unwrap().to_owned();
+    let page = common::post_form(
+        &http,
+        &server,
+        "/admin/pages",
+        &csrf,
+        &[
+            ("title", "About"),
+            ("body", "About this site."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status(), 303);
+
+    let pages: Vec<(&str, String)> = vec![
+        ("home", "/".into()),
+        ("article", "/harbour-walk".into()),
+        ("page", "/about".into()),
+        ("tag", "/tag/travel".into()),
+        ("author", "/author/ada-admin".into()),
+        ("search", "/search?q=harbour".into()),
+        ("not-found", "/no-such-page".into()),
+        ("dashboard", "/admin".into()),
+        ("posts", "/admin/posts".into()),
+        ("editor-new", "/admin/posts/new".into()),
+        ("editor", edit.clone()),
+        ("media", "/admin/media".into()),
+        ("media-item", format!("/admin/media/{image_id}")),
+        ("users", "/admin/users".into()),
+        ("settings", "/admin/settings".into()),
+        ("profile", "/admin/profile".into()),
+    ];
+
+    // Nu Html Checker over the HTML as sent.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, path) in &pages {
+        let response = http.get(server.url(path)).send().await.unwrap();
+        let expected = if *name == "not-found" { 404 } else { 200 };
+        assert_eq!(response.status().as_u16(), expected, "{path}");
+        std::fs::write(
+            dir.path().join(format!("{name}.html")),
+            response.text().await.unwrap(),
+        )
+        .unwrap();
+    }
+    let files: Vec<_> = pages
+        .iter()
+        .map(|(name, _)| dir.path().join(format!("{name}.html")))
+        .collect();
+    let output = Command::new("java")
+        .arg("-jar")
+        .arg(&vnu)
+        .args(["--errors-only", "--format", "json", "--stdout"])
+        .args(&files)
+        .output()
+        .expect("run java -jar vnu.jar (Java 11 or later)");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "vnu output: {e}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    let errors: Vec<String> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} line {}: {}",
+                m["url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default(),
+                m["lastLine"],
+                m["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "Nu Html Checker errors:\n{}",
+        errors.join("\n")
+    );
+
+    // axe-core in Chromium, logged in as the admin.
+    let checked = pages.len();
+    journey("accessibility", &browser, |client| async move {
+        log_in(client, &server, "admin@example.org").await;
+        const RUN_AXE: &str = "const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+              r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' +
+                     v.nodes.map(n => n.target.join(' ')).join(', '))));";
+        // The checker itself: an image without alt text must be reported.
+        client.goto(&server.url("/")).await.unwrap();
+        client.execute(&axe, vec![]).await.unwrap();
+        client
+            .execute(
+                "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let planted = client.execute_async(RUN_AXE, vec![]).await.unwrap();
+        assert!(planted.to_string().contains("image-alt"), "{planted}");
+
+        let mut violations = Vec::new();
+        for (name, path) in &pages {
+            client.goto(&server.url(path)).await.unwrap();
+            client.execute(&axe, vec![]).await.unwrap();
+            let found = client.execute_async(RUN_AXE, vec![]).await.unwrap();
+            for v in found.as_array().unwrap() {
+                violations.push(format!("{name} ({path}): {}", v.as_str().unwrap()));
+            }
+        }
+        assert!(
+            violations.is_empty(),
+            "axe violations:\n{}",
+            violations.join("\n")
+        );
+    })
+    .await;
+    // For CI's summary (test output is captured when a test passes).
+    let summary = format!(
+        "quality checks: {checked} pages valid (Nu Html Checker), {checked} pages without serious or critical axe violations\n"
+    );
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    let _ = std::fs::create_dir_all(&target);
+    std::fs::write(target.join("quality-checks.txt"), &summary).unwrap();
+    print!("{summary}");
+}

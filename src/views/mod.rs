@@ -95,7 +95,7 @@ impl PostSummary {
             title: post.display_title().to_owned(),
             url: format!("/{}", post.slug),
             date: local.format("%-d %B %Y").to_string(),
-            date_iso: local.to_rfc3339(),
+            date_iso: local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             author_name: published.author.name.clone(),
             author_url: format!("/author/{}", published.author.slug),
             excerpt,
