@@ -1,5 +1,6 @@
-//! Browser journeys in a real headless Chromium (through chromedriver): what only works
-//! with the admin script — live preview, autosave, the unsaved-changes prompt.
+//! Browser journeys in a real headless Chromium (through chromedriver): first run, live
+//! preview, autosave, the unsaved-changes prompt, uploading media, roles and review,
+//! scheduling; and the HTML validity and accessibility checks of every page type.
 //!
 //! Runs when FOLIO_BROWSER_TESTS=1 (`bash .ci/run` installs chromium and chromium-driver
 //! and sets it); otherwise each test says it was not run. A failing journey leaves a
@@ -732,4 +733,174 @@ async fn every_page_type_is_valid_html_and_accessible() {
     let _ = std::fs::create_dir_all(&target);
     std::fs::write(target.join("quality-checks.txt"), &summary).unwrap();
     print!("{summary}");
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_contributor_submits_and_an_editor_publishes() {
+    let (Some(editor_browser), Some(contributor_browser)) = (browser().await, browser().await)
+    else {
+        return;
+    };
+    let site = Site::new(&Backend::Sqlite);
+    site.create_user("editor@example.org", "Eve Editor", "editor", PASSWORD);
+    let server = site.start().await;
+    let server = &server;
+    let contributor = &contributor_browser.client;
+
+    journey("roles", &editor_browser, |editor| async move {
+        // The editor invites a contributor.
+        log_in(editor, server, "editor@example.org").await;
+        editor
+            .goto(&server.url("/admin/users/invite"))
+            .await
+            .unwrap();
+        fill(editor, "#email", "carl@example.org").await;
+        click(editor, "#role option[value=contributor]").await;
+        click(editor, "form.stacked-form button[type=submit]").await;
+        let link = editor
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#link"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+
+        // In a second browser, the contributor accepts and writes.
+        contributor.goto(&link).await.unwrap();
+        fill(contributor, "#name", "Carl Contributor").await;
+        fill(contributor, "#password", PASSWORD).await;
+        fill(contributor, "#password_confirmation", PASSWORD).await;
+        click(contributor, "form.stacked-form button[type=submit]").await;
+        eventually(contributor, "the contributor's dashboard", 10, |page| {
+            page.contains("Dashboard") && page.contains("Carl Contributor")
+        })
+        .await;
+        let nav = contributor
+            .find(Locator::Css("nav.admin-nav"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!nav.contains("Users") && !nav.contains("Settings"), "{nav}");
+        for path in ["/admin/settings", "/admin/users"] {
+            contributor.goto(&server.url(path)).await.unwrap();
+            let page = contributor.source().await.unwrap();
+            assert!(page.contains("403"), "{path}: {page}");
+        }
+        contributor
+            .goto(&server.url("/admin/posts/new"))
+            .await
+            .unwrap();
+        fill(contributor, "#title", "Notes from the new contributor").await;
+        fill(contributor, "#body", "A first piece, for review.").await;
+        assert!(
+            contributor
+                .find(Locator::Css("button[value=publish]"))
+                .await
+                .is_err(),
+            "contributors can't publish"
+        );
+        click(contributor, "button[value=submit]").await;
+        eventually(contributor, "the submission", 10, |page| {
+            page.contains("Submitted for review")
+        })
+        .await;
+
+        // The editor finds it in the review queue and publishes it.
+        editor.goto(&server.url("/admin")).await.unwrap();
+        let queued = editor
+            .find(Locator::LinkText("Notes from the new contributor"))
+            .await
+            .expect("the post is in the review queue");
+        queued.click().await.unwrap();
+        click(editor, "button[value=publish]").await;
+        eventually(editor, "publication", 10, |page| {
+            page.contains("Published.")
+        })
+        .await;
+        editor
+            .goto(&server.url("/notes-from-the-new-contributor"))
+            .await
+            .unwrap();
+        let page = editor.source().await.unwrap();
+        assert!(
+            page.contains("A first piece, for review.") && page.contains("Carl Contributor"),
+            "{page}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_post_appears_on_time_without_a_restart() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    journey("scheduling", &browser, |client| async move {
+        log_in(client, &server, "author@example.org").await;
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        fill(client, "#title", "Right on time").await;
+        fill(client, "#body", "Scheduled from the browser.").await;
+        // The site's time zone is UTC; the field takes seconds too.
+        let at = chrono::Utc::now() + chrono::Duration::seconds(5);
+        client
+            .execute(
+                "document.getElementById('publish_at').value = arguments[0];",
+                vec![serde_json::json!(
+                    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+                )],
+            )
+            .await
+            .unwrap();
+        click(client, "button[value=schedule]").await;
+        eventually(client, "the schedule", 10, |page| {
+            page.contains("Scheduled for")
+        })
+        .await;
+
+        client.goto(&server.url("/")).await.unwrap();
+        assert!(
+            !client.source().await.unwrap().contains("Right on time"),
+            "not on the home page before its time"
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            client.goto(&server.url("/")).await.unwrap();
+            if client.source().await.unwrap().contains("Right on time") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the post never appeared");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        assert!(
+            chrono::Utc::now() >= at,
+            "it appeared at its time, not before"
+        );
+    })
+    .await;
 }
