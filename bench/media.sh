@@ -36,21 +36,23 @@ curl -s -o /dev/null -b "$jar" -c "$jar" --data-urlencode "csrf_token=$token" \
 csrf=$(curl -s -b "$jar" "$base/api/admin/session" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
 upload() {
   curl -s -o "$work/answer" -w '%{http_code} %{time_total}\n' -b "$jar" \
-    -H "X-CSRF-Token: $csrf" -F "files=@$1" "$base/api/admin/media"
+    -H "X-CSRF-Token: $csrf" -F "files=@$1" "${@:2}" "$base/api/admin/media"
 }
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$SERVER_PID/status"; }
 
+rss_kb >/dev/null
 # A 25 MB PDF (a header, then padding: sniffed as PDF, no processing).
 { printf '%%PDF-1.4\n'; head -c $((25 * 1024 * 1024 - 9)) /dev/zero; } > "$work/big.pdf"
 before=$(rss_kb)
 ( while sleep 0.05; do rss_kb; done ) > "$work/rss" &
 sampler=$!
-result=$(upload "$work/big.pdf")
+# Sent at 5 MB/s so the sampler sees the server while it receives (about 5 s).
+result=$(upload "$work/big.pdf" --limit-rate 5M)
 kill "$sampler"
 peak=$(sort -n "$work/rss" | tail -1)
 echo "25 MB upload: HTTP ${result% *}, ${result#* } s; server RSS before ${before} kB, peak while receiving ${peak:-?} kB, after $(rss_kb) kB"
 
-"$dir/photo" "$work/photo.jpg" 4000 3000
+"$dir/examples/photo" "$work/photo.jpg" 4000 3000
 echo "12-megapixel JPEG: $(du -k "$work/photo.jpg" | cut -f1) kB"
 for i in $(seq "$runs"); do
   # A different byte each run, so each upload is new content.
@@ -63,4 +65,4 @@ if grep -qv '^201 ' "$work/times"; then
 fi
 cut -d' ' -f2 "$work/times" | sort -n | awk '{ t[NR] = $1 } END {
   printf "12 MP JPEG upload + 3 variants: best %.0f ms, median %.0f ms (%d runs)\n", t[1] * 1000, t[int((NR + 1) / 2)] * 1000, NR }'
-echo "peak server RSS after the image uploads: $(awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status") kB"
+echo "server RSS: peak $(awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status") kB during the image uploads, $(rss_kb) kB after"
