@@ -449,6 +449,13 @@ async fn bad_uploads_are_refused_clearly_and_leave_nothing_behind(backend: Backe
     .await;
     assert_eq!(got, 415);
 
+    // 26 MB against the default limit of 25 MB.
+    let mut huge = pdf();
+    huge.resize(26 * 1024 * 1024, b' ');
+    let (got, json) = upload_api(&client, &server, &csrf, &[("huge.pdf", &huge)]).await;
+    assert_eq!(got, 413, "{json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("25 MB"), "{json}");
+
     // No file part, or not multipart at all.
     let no_file = client
         .post(server.url(&format!("/admin/media?csrf_token={csrf}")))
