@@ -278,6 +278,25 @@ async fn autosave_creates_the_draft_and_survives_a_reload() {
             body_value(client).await,
             "Words typed before any save. And more words."
         );
+
+        // Save, publish, and read it on the public site.
+        click(client, "button[value=save]").await;
+        eventually(client, "the save", 10, |page| page.contains("Saved.")).await;
+        click(client, "button[value=publish]").await;
+        eventually(client, "publication", 10, |page| {
+            page.contains("Published.")
+        })
+        .await;
+        client
+            .goto(&server.url("/typed-in-the-browser"))
+            .await
+            .unwrap();
+        let page = client.source().await.unwrap();
+        assert!(
+            page.contains("<h1>Typed in the browser</h1>")
+                && page.contains("Words typed before any save. And more words."),
+            "{page}"
+        );
     })
     .await;
 }

@@ -454,7 +454,10 @@ async fn bad_uploads_are_refused_clearly_and_leave_nothing_behind(backend: Backe
     huge.resize(26 * 1024 * 1024, b' ');
     let (got, json) = upload_api(&client, &server, &csrf, &[("huge.pdf", &huge)]).await;
     assert_eq!(got, 413, "{json}");
-    assert!(json["error"]["message"].as_str().unwrap().contains("25 MB"), "{json}");
+    assert!(
+        json["error"]["message"].as_str().unwrap().contains("25 MB"),
+        "{json}"
+    );
 
     // No file part, or not multipart at all.
     let no_file = client
