@@ -24,7 +24,9 @@ trap cleanup EXIT
 export FOLIO_DATA_DIR="$work/data" FOLIO_LOG=warn
 
 echo "seeding $posts posts…"
-"$target/folio" seed --posts "$posts" --force
+"$target/folio" seed --posts "$posts" --force | tee "$work/seed.txt"
+# Two words of the seeded vocabulary: one in most posts, one in about 9 %.
+terms=$(sed -n 's/^Search terms to try: \([a-z]*\) .*, \([a-z]*\) .*/\1+\2/p' "$work/seed.txt")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "$1 did not come up" >&2; exit 1; }
@@ -46,7 +48,7 @@ measure() { # URL → "requests/s p99"
 }
 
 printf "%-28s %10s %10s %12s %10s %8s\n" "page" "folio r/s" "p99" "baseline r/s" "p99" "ratio"
-for path in "/" "$article" "$tag" "/search?q=engine+garden"; do
+for path in "/" "$article" "$tag" "/search?q=$terms"; do
   curl -s "$base$path" > "$work/page.html"
   read -r rps p99 < <(measure "$base$path")
   bport=$(free_port)

@@ -39,6 +39,8 @@ pub fn seed(global: &GlobalArgs, posts: u32, force: bool) -> Result<(), String> 
         seeded.tags,
         started.elapsed().as_secs_f64()
     );
+    let [common, rarer] = &seeded.search_terms;
+    println!("Search terms to try: {common} (in most posts), {rarer} (in fewer).");
     Ok(())
 }
 

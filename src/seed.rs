@@ -90,11 +90,57 @@ const WORDS: &[&str] = &[
     "library", "machine", "river", "workshop", "letter", "bridge", "market", "lantern",
 ];
 
+/// Beside the common words, a vocabulary of made-up words drawn by Zipf's law (the r-th
+/// most frequent appears about 1/r as often as the first), so that a search term matches a
+/// realistic share of the posts instead of all of them.
+const VOCABULARY: usize = 20_000;
+/// Share of the words (in percent) taken from that vocabulary.
+const VOCABULARY_SHARE: usize = 30;
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ren", "to", "sa", "vel", "nor", "pi", "dun", "tar", "e", "li", "mo", "qua",
+    "ris", "ba", "zen", "fo", "lun",
+];
+
+/// The word of the vocabulary at frequency rank `rank` (1 = most frequent): two or more
+/// syllables, distinct for every rank.
+pub fn vocabulary_word(rank: usize) -> String {
+    let mut n = rank + SYLLABLES.len(); // at least two syllables
+    let mut word = String::new();
+    while n > 0 {
+        word.insert_str(0, SYLLABLES[n % SYLLABLES.len()]);
+        n /= SYLLABLES.len();
+    }
+    word
+}
+
+/// Search terms for benchmarks: a fairly common and a less common vocabulary word (in
+/// about 60 % and 9 % of the posts).
+pub fn sample_search_terms() -> [String; 2] {
+    [vocabulary_word(30), vocabulary_word(300)]
+}
+
+impl Noise {
+    /// A rank from 1 to `n` with probability about proportional to 1/rank.
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        let rank = ((n as f64 + 1.0).powf(u)).floor() as usize;
+        rank.clamp(1, n)
+    }
+}
+
 fn sentence(noise: &mut Noise) -> String {
     let length = 8 + noise.below(14);
-    let mut words: Vec<&str> = (0..length).map(|_| noise.pick(WORDS)).collect();
+    let mut words: Vec<String> = (0..length)
+        .map(|_| {
+            if noise.below(100) < VOCABULARY_SHARE {
+                vocabulary_word(noise.zipf(VOCABULARY))
+            } else {
+                noise.pick(WORDS).to_owned()
+            }
+        })
+        .collect();
     if noise.below(5) == 0 {
-        words.insert(noise.below(length), "**important**");
+        words.insert(noise.below(length), "**important**".to_owned());
     }
     let mut text = words.join(" ");
     if let Some(first) = text.get(0..1) {
@@ -139,6 +185,7 @@ pub struct Seeded {
     pub posts: usize,
     pub authors: usize,
     pub tags: usize,
+    pub search_terms: [String; 2],
 }
 
 pub fn seed(conn: &mut DbConnection, count: usize, force: bool) -> AppResult<Seeded> {
@@ -249,5 +296,23 @@ pub fn seed(conn: &mut DbConnection, count: usize, force: bool) -> AppResult<See
         posts: count,
         authors: AUTHORS,
         tags: TAGS,
+        search_terms: sample_search_terms(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_words_are_distinct_and_zipf_favours_the_first() {
+        let words: std::collections::HashSet<String> =
+            (1..=VOCABULARY).map(vocabulary_word).collect();
+        assert_eq!(words.len(), VOCABULARY);
+        let mut noise = Noise(42);
+        let draws: Vec<usize> = (0..100_000).map(|_| noise.zipf(VOCABULARY)).collect();
+        let count = |rank: usize| draws.iter().filter(|&&r| r == rank).count();
+        assert!(count(1) > 5 * count(10), "{} vs {}", count(1), count(10));
+        assert!(draws.iter().all(|&r| (1..=VOCABULARY).contains(&r)));
+    }
 }

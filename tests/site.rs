@@ -19,6 +19,7 @@ on_both_backends!(
     pages_and_feeds_revalidate_with_etags_and_answer_head,
     articles_carry_sharing_and_structured_data,
     this_nodes_changes_show_at_once_despite_the_page_cache,
+    search_of_a_common_word_ranks_the_newest_matches_and_says_so,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -825,4 +826,41 @@ async fn this_nodes_changes_show_at_once_despite_the_page_cache(backend: Backend
             .status(),
         404
     );
+}
+
+async fn search_of_a_common_word_ranks_the_newest_matches_and_says_so(backend: Backend) {
+    let site = Site::new(&backend);
+    let seeded = site.cli(&["seed", "--posts", "700"], None);
+    assert!(seeded.status.success(), "{seeded:?}");
+    let out = String::from_utf8_lossy(&seeded.stdout).to_string();
+    let common = out
+        .split("Search terms to try: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let server = site.start().await;
+    let client = common::client();
+
+    let page = get_page(&client, &server.url(&format!("/search?q={common}")), 200).await;
+    assert!(page.contains("Many posts match"), "{page}");
+    assert!(page.contains("<mark>"), "snippets are highlighted: {page}");
+    // Ten per page; the candidates end somewhere before page 51.
+    let last = get_page(
+        &client,
+        &server.url(&format!("/search?q={common}&page=50")),
+        200,
+    )
+    .await;
+    assert!(last.contains("<mark>"), "{last}");
+    get_page(
+        &client,
+        &server.url(&format!("/search?q={common}&page=51")),
+        404,
+    )
+    .await;
+
+    // A word in a few posts is ranked over all its matches and counted exactly.
+    let rare = get_page(&client, &server.url("/search?q=kaloren"), 200).await;
+    assert!(!rare.contains("Many posts match"), "{rare}");
 }

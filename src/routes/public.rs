@@ -168,19 +168,20 @@ pub async fn search(
     let terms = crate::domain::search::terms(&q);
     let words = terms.words.clone();
     let now = Utc::now().naive_utc();
-    let (hits, total, published) = db::run(&state.pool, move |conn| {
-        let (hits, total) = crate::db::dialect::search(
+    let (found, published) = db::run(&state.pool, move |conn| {
+        let found = crate::db::dialect::search(
             conn,
             &words,
             now,
             (page - 1) * SEARCH_PAGE_SIZE,
             SEARCH_PAGE_SIZE,
         )?;
-        let ids: Vec<i32> = hits.iter().map(|h| h.id).collect();
+        let ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
         let published = public::by_ids(conn, &ids, now)?;
-        Ok((hits, total, published))
+        Ok((found, published))
     })
     .await?;
+    let (hits, total) = (&found.hits, found.total);
     if page > 1 && hits.is_empty() {
         return Err(AppError::NotFound(format!(
             "There is no page {page} of these results."
@@ -210,6 +211,7 @@ pub async fn search(
         shortened: terms.shortened,
         results,
         total,
+        capped: found.capped,
         page,
         prev_url: (page > 1).then(|| url_for(page - 1)),
         next_url: (page * SEARCH_PAGE_SIZE < total).then(|| url_for(page + 1)),

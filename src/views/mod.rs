@@ -135,6 +135,8 @@ pub struct SearchPage {
     pub shortened: bool,
     pub results: Vec<SearchResult>,
     pub total: i64,
+    /// More posts matched than were ranked: the results are the best of the newest.
+    pub capped: bool,
     pub page: i64,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
