@@ -19,7 +19,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, SessionPolicy, StorageConfig};
 use crate::db::{self, DatabaseUrl, DbPool, migrations};
 use crate::middleware::csrf::csrf;
-use crate::middleware::http_cache::http_cache;
+use crate::middleware::http_cache::{cached_pages, http_cache};
 use crate::middleware::security_headers::security_headers;
 use crate::middleware::{error_pages::error_pages, request_log::request_log};
 use crate::routes;
@@ -136,6 +136,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_log))
             .wrap(TracingLogger::default())
+            .wrap(from_fn(cached_pages))
     })
     .workers(config.workers)
     .shutdown_timeout(config.shutdown_timeout.as_secs())

@@ -20,6 +20,7 @@ on_both_backends!(
     articles_carry_sharing_and_structured_data,
     this_nodes_changes_show_at_once_despite_the_page_cache,
     search_of_a_common_word_ranks_the_newest_matches_and_says_so,
+    pages_from_the_cache_carry_the_same_headers,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -863,4 +864,45 @@ async fn search_of_a_common_word_ranks_the_newest_matches_and_says_so(backend: B
     // A word in a few posts is ranked over all its matches and counted exactly.
     let rare = get_page(&client, &server.url("/search?q=kaloren"), 200).await;
     assert!(!rare.contains("Many posts match"), "{rare}");
+}
+
+async fn pages_from_the_cache_carry_the_same_headers(backend: Backend) {
+    let (site, _) = site_with_author(&backend);
+    let server = site.start().await;
+    let first = client().get(server.url("/")).send().await.unwrap();
+    let second = client().get(server.url("/")).send().await.unwrap();
+    assert!(
+        server.log().contains("cached=true") || server.log().contains("\"cached\":true"),
+        "the second request came from the page cache: {}",
+        server.log()
+    );
+    for name in [
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "etag",
+        "cache-control",
+        "content-type",
+        "x-request-id",
+    ] {
+        assert!(first.headers().contains_key(name), "first: {name}");
+        assert_eq!(
+            first.headers().get(name).is_some(),
+            second.headers().get(name).is_some(),
+            "{name}"
+        );
+    }
+    for name in [
+        "content-security-policy",
+        "etag",
+        "cache-control",
+        "content-type",
+    ] {
+        assert_eq!(first.headers()[name], second.headers()[name], "{name}");
+    }
+    assert_ne!(
+        first.headers()["x-request-id"],
+        second.headers()["x-request-id"]
+    );
+    assert_eq!(first.text().await.unwrap(), second.text().await.unwrap());
 }

@@ -27,6 +27,45 @@ use crate::store::public;
 /// revalidates: a scheduled post shows up within 10–40 s through a CDN, at once without one.
 const PUBLIC_CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30";
 
+/// The outermost layer: a page this node has cached is answered right here, before the
+/// request span, session and CSRF layers (a public page from the cache needs none of
+/// them), with the same headers as any other response and one access-log line.
+pub async fn cached_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD)
+        && is_public(req.path())
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+        && let Some(page) = state.pages.get(&cache_key(&req))
+    {
+        let started = std::time::Instant::now();
+        let mut response = respond(&page, req.get_header::<IfNoneMatch>().as_ref());
+        super::security_headers::apply(response.headers_mut(), false);
+        let request_id = super::request_log::new_request_id();
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response
+                .headers_mut()
+                .insert(super::request_log::REQUEST_ID_HEADER, value);
+        }
+        tracing::info!(
+            %request_id,
+            method = %req.method(),
+            path = %req.path(),
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            cached = true,
+            "request"
+        );
+        return Ok(ServiceResponse::new(req.into_parts().0, response));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn cache_key(req: &ServiceRequest) -> String {
+    format!("{}?{}", req.path(), req.query_string())
+}
+
 pub async fn http_cache(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -41,7 +80,7 @@ pub async fn http_cache(
     let cacheable = req.method() == Method::GET && is_public(req.path());
     let if_none_match = req.get_header::<IfNoneMatch>();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let key = format!("{}?{}", req.path(), req.query_string());
+    let key = cache_key(&req);
 
     if cacheable && let Some(page) = state.as_ref().and_then(|s| s.pages.get(&key)) {
         let response = respond(&page, if_none_match.as_ref());

@@ -25,7 +25,12 @@ pub async fn security_headers(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let is_admin = req.path() == "/admin" || req.path().starts_with("/admin/");
     let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
+    apply(res.headers_mut(), is_admin);
+    Ok(res)
+}
+
+/// Sets the baseline headers a response doesn't already have.
+pub fn apply(headers: &mut actix_web::http::header::HeaderMap, is_admin: bool) {
     let mut set_default = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -41,5 +46,4 @@ pub async fn security_headers(
         set_default(header::X_FRAME_OPTIONS, "DENY");
         set_default(header::CACHE_CONTROL, "no-store");
     }
-    Ok(res)
 }
