@@ -43,7 +43,7 @@ pub const MARK_END: char = '\u{E001}';
 
 /// How many matches search ranks at most: the newest ones. Ranking every match of a common
 /// word in a large site costs far more than the budget (20 ms at 100,000 posts).
-pub const SEARCH_CANDIDATES: i64 = 500;
+pub const SEARCH_CANDIDATES: i64 = 200;
 
 /// A page of search results and what is known of the rest.
 pub struct SearchPage {
