@@ -2,7 +2,9 @@
 # HTTP load on 127.0.0.1 (wrk from Debian's packages): Folio serving the home page, an
 # article, a tag archive and a search from a seeded database, each next to a bare actix-web
 # handler returning the same bytes (examples/baseline.rs). Prints requests/s, p99 latency,
-# the ratio to the baseline, and Folio's resident memory after the load.
+# the ratio to the baseline (64 connections; repeated URLs, so the page cache answers),
+# the same pages uncached over one connection (a new query string each time: rendered
+# from the database), and Folio's resident memory after the load.
 #
 #   bash bench/http.sh                                  # 10,000 posts, SQLite
 #   POSTS=100000 DURATION=20s bash bench/http.sh
@@ -47,7 +49,24 @@ measure() { # URL → "requests/s p99"
     END { print rps, p99 }'
 }
 
-printf "%-28s %10s %10s %12s %10s %8s\n" "page" "folio r/s" "p99" "baseline r/s" "p99" "ratio"
+# Uncached: every request gets a new query string, so the page cache never answers.
+cat > "$work/uncached.lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format("GET", wrk.path .. sep .. "uncached=" .. n)
+end
+LUA
+measure_uncached() { # URL → "requests/s p50 p99" with one connection
+  wrk -t1 -c1 -d"$duration" --latency -s "$work/uncached.lua" "$1" 2>/dev/null | awk '
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = $2 }
+    /^ +99%/ { p99 = $2 }
+    END { print rps, p50, p99 }'
+}
+
+printf "%-28s %10s %10s %12s %10s %8s %22s\n" "page" "folio r/s" "p99" "baseline r/s" "p99" "ratio" "uncached r/s p50 p99"
 for path in "/" "$article" "$tag" "/search?q=$terms"; do
   curl -s "$base$path" > "$work/page.html"
   read -r rps p99 < <(measure "$base$path")
@@ -58,7 +77,8 @@ for path in "/" "$article" "$tag" "/search?q=$terms"; do
   read -r brps bp99 < <(measure "http://127.0.0.1:$bport/")
   kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
   ratio=$(awk -v a="$rps" -v b="$brps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-  printf "%-28s %10s %10s %12s %10s %8s\n" "${path:0:28}" "$rps" "$p99" "$brps" "$bp99" "$ratio"
+  read -r urps up50 up99 < <(measure_uncached "$base$path")
+  printf "%-28s %10s %10s %12s %10s %8s %22s\n" "${path:0:28}" "$rps" "$p99" "$brps" "$bp99" "$ratio" "$urps $up50 $up99"
 done
 echo "page size of the last one: $(wc -c < "$work/page.html") bytes"
 echo "folio resident memory after the load: $(awk '/VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$folio_pid/status")"
