@@ -27,6 +27,30 @@ pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
     Ok(())
 }
 
+pub fn backup(global: &GlobalArgs, output: &std::path::Path, force: bool) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    let started = std::time::Instant::now();
+    let report = crate::backup::backup(&storage, output, force)?;
+    println!(
+        "Backed up the database ({:.1} MB) and {} media file(s) to {} in {:.1} s.",
+        report.database_bytes as f64 / 1_048_576.0,
+        report.media_files,
+        output.display(),
+        started.elapsed().as_secs_f64()
+    );
+    if report.media_gone > 0 {
+        println!(
+            "{} media file(s) were deleted while the backup ran and are not in it.",
+            report.media_gone
+        );
+    }
+    println!(
+        "To restore: mkdir NEW-DATA-DIR && tar -xzf {} -C NEW-DATA-DIR, then run folio with FOLIO_DATA_DIR=NEW-DATA-DIR.",
+        output.display()
+    );
+    Ok(())
+}
+
 pub fn seed(global: &GlobalArgs, posts: u32, force: bool) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
     let pool = open(&storage)?;

@@ -131,6 +131,16 @@ pub enum Command {
     User(UserCommand),
     /// Fill an empty site with generated authors, tags and published posts (for
     /// benchmarks and demos).
+    /// Write a consistent backup of a running site (SQLite: the database and the media
+    /// files, as a .tar.gz laid out like the data directory).
+    Backup {
+        /// The archive to write (e.g. `folio-backup.tar.gz`).
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     Seed {
         /// How many posts (about a thousand words each).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Command::Migrate) => cli::migrate(&args.global),
         Some(Command::User(command)) => cli::user(&args.global, command),
         Some(Command::Seed { posts, force }) => cli::seed(&args.global, posts, force),
+        Some(Command::Backup { output, force }) => cli::backup(&args.global, &output, force),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,6 +30,21 @@ pub fn lock_media_for_file_changes(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO` reads one
+/// transaction's snapshot, so writers go on meanwhile). `None` on PostgreSQL.
+pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResult<()>> {
+    use diesel::RunQueryDsl;
+    match conn {
+        DbConnection::Sqlite(inner) => Some(
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(path)
+                .execute(inner)
+                .map(|_| ()),
+        ),
+        DbConnection::Postgresql(_) => None,
+    }
+}
+
 /// One search hit: the post and a snippet whose matches sit between
 /// [`MARK_START`] and [`MARK_END`] (the caller escapes the text, then turns them into marks).
 #[derive(Debug)]
