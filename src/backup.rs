@@ -6,6 +6,9 @@
 //!
 //! Media files are content-addressed and never change, so copying them after the database
 //! snapshot is consistent, except for a file deleted in between: it is reported.
+//!
+//! PostgreSQL: the `folio export` archive with password hashes (read in one transaction),
+//! restored with `folio import` into an empty database; `pg_dump` for whole clusters.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,11 +20,17 @@ use crate::db::{DatabaseUrl, dialect};
 /// Version of the archive layout, in `manifest.json`.
 pub const FORMAT_VERSION: u32 = 1;
 
-pub struct Report {
-    pub database_bytes: u64,
-    pub media_files: usize,
-    /// Files listed at the start that were deleted before they could be copied.
-    pub media_gone: usize,
+pub enum Report {
+    /// SQLite: the database file and the media directory.
+    DataDirectory {
+        database_bytes: u64,
+        media_files: usize,
+        /// Files listed at the start that were deleted before they could be copied.
+        media_gone: usize,
+    },
+    /// PostgreSQL: a `folio export` archive with password hashes, restored with
+    /// `folio import`.
+    Export(crate::export::Exported),
 }
 
 pub fn backup(storage: &StorageConfig, output: &Path, force: bool) -> Result<Report, String> {
@@ -32,7 +41,8 @@ pub fn backup(storage: &StorageConfig, output: &Path, force: bool) -> Result<Rep
         ));
     }
     if matches!(storage.database, DatabaseUrl::Postgres(_)) {
-        return Err("on PostgreSQL, back up with pg_dump (see the README); a portable archive for PostgreSQL sites comes with `folio export`".into());
+        // The export reads every table in one transaction: a consistent snapshot.
+        return crate::export::export(storage, output, true, force).map(Report::Export);
     }
     let dir = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -63,7 +73,7 @@ pub fn backup(storage: &StorageConfig, output: &Path, force: bool) -> Result<Rep
     let partial = output.with_extension("partial");
     let result = write_archive(&partial, &snapshot, &storage.media_dir);
     let report = match result {
-        Ok((media_files, media_gone)) => Report {
+        Ok((media_files, media_gone)) => Report::DataDirectory {
             database_bytes,
             media_files,
             media_gone,

@@ -27,27 +27,87 @@ pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
     Ok(())
 }
 
+pub fn export(
+    global: &GlobalArgs,
+    output: &std::path::Path,
+    credentials: bool,
+    force: bool,
+) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    let exported = crate::export::export(&storage, output, credentials, force)?;
+    println!(
+        "Exported {} to {}.",
+        describe(&exported.counts),
+        output.display()
+    );
+    if !exported.missing_media.is_empty() {
+        println!(
+            "{} media file(s) were missing from {} and are not in the archive (their records are): {}",
+            exported.missing_media.len(),
+            storage.media_dir.display(),
+            exported.missing_media.join(", ")
+        );
+    }
+    if !credentials {
+        println!(
+            "Password hashes were left out: after importing, users set a password with a reset link (folio user reset-password --link)."
+        );
+    }
+    Ok(())
+}
+
+pub fn import(global: &GlobalArgs, input: &std::path::Path) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    let counts = crate::export::import(&storage, input)?;
+    println!("Imported {} from {}.", describe(&counts), input.display());
+    Ok(())
+}
+
+fn describe(c: &crate::export::Counts) -> String {
+    format!(
+        "{} user(s), {} post(s) and page(s) with {} revision(s), {} tag(s), {} media file(s), {} redirect(s), {} setting(s)",
+        c.users, c.posts, c.revisions, c.tags, c.media, c.redirects, c.settings
+    )
+}
+
 pub fn backup(global: &GlobalArgs, output: &std::path::Path, force: bool) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
     let started = std::time::Instant::now();
-    let report = crate::backup::backup(&storage, output, force)?;
-    println!(
-        "Backed up the database ({:.1} MB) and {} media file(s) to {} in {:.1} s.",
-        report.database_bytes as f64 / 1_048_576.0,
-        report.media_files,
-        output.display(),
-        started.elapsed().as_secs_f64()
-    );
-    if report.media_gone > 0 {
-        println!(
-            "{} media file(s) were deleted while the backup ran and are not in it.",
-            report.media_gone
-        );
+    match crate::backup::backup(&storage, output, force)? {
+        crate::backup::Report::DataDirectory {
+            database_bytes,
+            media_files,
+            media_gone,
+        } => {
+            println!(
+                "Backed up the database ({:.1} MB) and {media_files} media file(s) to {} in {:.1} s.",
+                database_bytes as f64 / 1_048_576.0,
+                output.display(),
+                started.elapsed().as_secs_f64()
+            );
+            if media_gone > 0 {
+                println!(
+                    "{media_gone} media file(s) were deleted while the backup ran and are not in it."
+                );
+            }
+            println!(
+                "To restore: mkdir NEW-DATA-DIR && tar -xzf {} -C NEW-DATA-DIR, then run folio with FOLIO_DATA_DIR=NEW-DATA-DIR.",
+                output.display()
+            );
+        }
+        crate::backup::Report::Export(exported) => {
+            println!(
+                "Backed up {} to {} in {:.1} s.",
+                describe(&exported.counts),
+                output.display(),
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "To restore: folio import {} into an empty database. For whole PostgreSQL clusters, use pg_dump.",
+                output.display()
+            );
+        }
     }
-    println!(
-        "To restore: mkdir NEW-DATA-DIR && tar -xzf {} -C NEW-DATA-DIR, then run folio with FOLIO_DATA_DIR=NEW-DATA-DIR.",
-        output.display()
-    );
     Ok(())
 }
 

@@ -131,6 +131,25 @@ pub enum Command {
     User(UserCommand),
     /// Fill an empty site with generated authors, tags and published posts (for
     /// benchmarks and demos).
+    /// Write the whole site (users, posts and pages with revisions, tags, media, settings,
+    /// redirects) to one portable archive that `folio import` loads into either backend.
+    Export {
+        /// The archive to write (e.g. `site-export.tar.gz`).
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Also export password hashes (otherwise imported users set a password with a
+        /// reset link).
+        #[arg(long)]
+        include_credentials: bool,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Load an archive made by `folio export` into an empty database.
+    Import {
+        /// The archive.
+        file: std::path::PathBuf,
+    },
     /// Write a consistent backup of a running site (SQLite: the database and the media
     /// files, as a .tar.gz laid out like the data directory).
     Backup {

@@ -17,6 +17,12 @@ fn main() -> ExitCode {
         Some(Command::User(command)) => cli::user(&args.global, command),
         Some(Command::Seed { posts, force }) => cli::seed(&args.global, posts, force),
         Some(Command::Backup { output, force }) => cli::backup(&args.global, &output, force),
+        Some(Command::Export {
+            output,
+            include_credentials,
+            force,
+        }) => cli::export(&args.global, &output, include_credentials, force),
+        Some(Command::Import { file }) => cli::import(&args.global, &file),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,6 +45,35 @@ pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResul
     }
 }
 
+/// After rows were inserted with their own ids (an import), PostgreSQL's id sequences
+/// must continue after the largest; SQLite takes max(id) + 1 by itself.
+pub fn reset_id_sequences(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            for table in ["users", "posts", "tags", "media", "revisions", "redirects"] {
+                inner.batch_execute(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Makes the current transaction read every table from one snapshot. PostgreSQL's default
+/// (read committed) takes a new snapshot per statement; SQLite's read transaction already
+/// keeps the one of its first read.
+pub fn snapshot_isolation(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            inner.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        }
+    }
+}
+
 /// One search hit: the post and a snippet whose matches sit between
 /// [`MARK_START`] and [`MARK_END`] (the caller escapes the text, then turns them into marks).
 #[derive(Debug)]

@@ -98,6 +98,7 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[("current_password", "nope")],
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
+    route("GET", "/admin/export", AtLeast(Role::Admin)),
     route("GET", "/admin/media", LoggedIn),
     // A form without a file: allowed roles get "choose a file" (422).
     route("POST", "/admin/media", LoggedIn),

@@ -94,6 +94,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(media::serve)
         .service(settings::show)
         .service(settings::update)
+        .service(settings::export)
         .service(public::site_css)
         .service(feeds::atom)
         .service(feeds::rss)

@@ -14,7 +14,7 @@ use crate::cache::Site;
 use crate::db;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::site::{self, SiteSettings};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::routes::users::redirect;
 use crate::startup::AppState;
 use crate::store::{audit, settings};
@@ -262,4 +262,41 @@ pub async fn update(
     state.settings.put(Arc::new(site));
     auth::set_flash(&session, "Settings saved. The site shows them now.")?;
     Ok(redirect("/admin/settings"))
+}
+
+/// The whole site as a `folio export` archive (without password hashes), for download.
+#[get("/admin/export")]
+pub async fn export(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    auth::require(&user.0, Action::ExportAndBackup, Ownership::Site)?;
+    let media = state.media.storage.clone();
+    let file = db::run(&state.pool, move |conn| {
+        let temp = media
+            .temp_file()
+            .map_err(|e| AppError::Internal(format!("cannot create the export: {e}")))?;
+        crate::export::write(conn, media.root(), temp.path(), false).map_err(AppError::Internal)?;
+        // Opened before the temp file is removed: the open file stays readable.
+        let opened = actix_files::NamedFile::open(temp.path())
+            .map_err(|e| AppError::Internal(format!("cannot read the export: {e}")))?;
+        Ok(opened)
+    })
+    .await?;
+    let name = format!(
+        "folio-export-{}.tar.gz",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
+    Ok(file
+        .set_content_type(
+            "application/gzip"
+                .parse()
+                .map_err(|_| AppError::Internal("bad MIME type".into()))?,
+        )
+        .set_content_disposition(actix_web::http::header::ContentDisposition {
+            disposition: actix_web::http::header::DispositionType::Attachment,
+            parameters: vec![actix_web::http::header::DispositionParam::Filename(name)],
+        })
+        .into_response(&req))
 }

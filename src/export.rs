@@ -1,0 +1,558 @@
+//! `folio export` / `folio import`: one portable archive of a whole site — users, posts and
+//! pages with their revisions, tags, media records and files, settings, redirects — that
+//! loads into an empty database of either backend (the way to move from SQLite to
+//! PostgreSQL). A `.tar.gz` holding `manifest.json` (format, version, counts, the SHA-256
+//! of `content.json`), `content.json` (every record, ids kept, times to the microsecond so
+//! both backends round-trip them alike) and `media/` (files named by their SHA-256, checked
+//! on import). Login tokens, the audit log and throttles are not part of a site's content.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use chrono::{NaiveDateTime, Timelike};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::StorageConfig;
+use crate::db::schema::{media, post_tags, posts, redirects, revisions, settings, tags, users};
+use crate::db::{self, DbConnection, dialect};
+use crate::error::AppError;
+use crate::media::storage::{self, MediaStorage};
+
+pub const FORMAT: &str = "folio-export";
+/// The archive layout this Folio writes and the newest it reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    pub folio: String,
+    pub created_at: String,
+    pub includes_credentials: bool,
+    pub content_sha256: String,
+    pub counts: Counts,
+    /// Files of media records that were not on disk when the export was made (their
+    /// records are exported; the files can't be).
+    #[serde(default)]
+    pub missing_media: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Counts {
+    pub users: usize,
+    pub posts: usize,
+    pub revisions: usize,
+    pub tags: usize,
+    pub media: usize,
+    pub redirects: usize,
+    pub settings: usize,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub slug: String,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub bio: String,
+    pub website: Option<String>,
+    pub session_epoch: i32,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i32,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub slug: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub author_id: i32,
+    pub featured_media_id: Option<i32>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub search_text: String,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = revisions)]
+pub struct Revision {
+    pub id: i32,
+    pub post_id: i32,
+    pub author_id: Option<i32>,
+    pub title: String,
+    pub body_markdown: String,
+    pub is_autosave: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = tags)]
+pub struct Tag {
+    pub id: i32,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = post_tags)]
+pub struct PostTag {
+    pub post_id: i32,
+    pub tag_id: i32,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i32,
+    pub uploader_id: Option<i32>,
+    pub file_name: String,
+    pub storage_key: String,
+    pub sha256: String,
+    pub mime_type: String,
+    pub size_bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt_text: String,
+    pub caption: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = redirects)]
+pub struct Redirect {
+    pub id: i32,
+    pub from_path: String,
+    pub post_id: Option<i32>,
+    pub to_path: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = settings)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Every record of a site.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Content {
+    pub users: Vec<User>,
+    pub tags: Vec<Tag>,
+    pub media: Vec<Media>,
+    pub posts: Vec<Post>,
+    pub post_tags: Vec<PostTag>,
+    pub revisions: Vec<Revision>,
+    pub redirects: Vec<Redirect>,
+    pub settings: Vec<Setting>,
+}
+
+impl Content {
+    fn counts(&self) -> Counts {
+        Counts {
+            users: self.users.len(),
+            posts: self.posts.len(),
+            revisions: self.revisions.len(),
+            tags: self.tags.len(),
+            media: self.media.len(),
+            redirects: self.redirects.len(),
+            settings: self.settings.len(),
+        }
+    }
+}
+
+/// To the microsecond: what PostgreSQL keeps.
+fn us(at: NaiveDateTime) -> NaiveDateTime {
+    at.with_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
+}
+
+fn load(conn: &mut DbConnection, credentials: bool) -> QueryResult<Content> {
+    let mut content = Content {
+        users: users::table.order(users::id).load(conn)?,
+        tags: tags::table.order(tags::id).load(conn)?,
+        media: media::table.order(media::id).load(conn)?,
+        posts: posts::table
+            .order(posts::id)
+            .select((
+                posts::id,
+                posts::kind,
+                posts::status,
+                posts::title,
+                posts::slug,
+                posts::body_markdown,
+                posts::body_html,
+                posts::excerpt,
+                posts::author_id,
+                posts::featured_media_id,
+                posts::meta_title,
+                posts::meta_description,
+                posts::canonical_url,
+                posts::version,
+                posts::created_at,
+                posts::updated_at,
+                posts::published_at,
+                posts::deleted_at,
+                posts::search_text,
+            ))
+            .load(conn)?,
+        post_tags: post_tags::table
+            .order((post_tags::post_id, post_tags::tag_id))
+            .load(conn)?,
+        revisions: revisions::table.order(revisions::id).load(conn)?,
+        redirects: redirects::table.order(redirects::id).load(conn)?,
+        settings: settings::table.order(settings::key).load(conn)?,
+    };
+    for user in &mut content.users {
+        if !credentials {
+            user.password_hash = None;
+        }
+        user.last_login_at = user.last_login_at.map(us);
+        user.created_at = us(user.created_at);
+        user.updated_at = us(user.updated_at);
+    }
+    for tag in &mut content.tags {
+        tag.created_at = us(tag.created_at);
+    }
+    for file in &mut content.media {
+        file.created_at = us(file.created_at);
+    }
+    for post in &mut content.posts {
+        post.created_at = us(post.created_at);
+        post.updated_at = us(post.updated_at);
+        post.published_at = post.published_at.map(us);
+        post.deleted_at = post.deleted_at.map(us);
+    }
+    for revision in &mut content.revisions {
+        revision.created_at = us(revision.created_at);
+    }
+    for redirect in &mut content.redirects {
+        redirect.created_at = us(redirect.created_at);
+    }
+    for setting in &mut content.settings {
+        setting.updated_at = us(setting.updated_at);
+    }
+    Ok(content)
+}
+
+/// `folio export`: refuses to replace a file unless forced.
+pub fn export(
+    storage: &StorageConfig,
+    output: &Path,
+    credentials: bool,
+    force: bool,
+) -> Result<Exported, String> {
+    if output.exists() && !force {
+        return Err(format!(
+            "{} already exists; choose another name, or add --force to replace it",
+            output.display()
+        ));
+    }
+    let (pool, _) = crate::startup::open_database(storage, 1)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    write(&mut conn, &storage.media_dir, output, credentials)
+}
+
+/// Writes the archive of the site to `output` (via `output.partial`, renamed when whole).
+pub fn write(
+    conn: &mut DbConnection,
+    media_dir: &Path,
+    output: &Path,
+    credentials: bool,
+) -> Result<Exported, String> {
+    // One read transaction: every table from the same moment.
+    let content = conn
+        .transaction(|conn| {
+            dialect::snapshot_isolation(conn)?;
+            load(conn, credentials)
+        })
+        .map_err(|e| format!("cannot read the site: {e}"))?;
+    let json = serde_json::to_vec(&content).map_err(|e| e.to_string())?;
+    let mut keys: Vec<String> = content
+        .media
+        .iter()
+        .map(|m| m.storage_key.clone())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let (present, missing): (Vec<String>, Vec<String>) = keys
+        .into_iter()
+        .partition(|key| media_dir.join(key).is_file());
+    let manifest = Manifest {
+        missing_media: missing,
+        format: FORMAT.into(),
+        version: VERSION,
+        folio: env!("CARGO_PKG_VERSION").into(),
+        created_at: chrono::Utc::now().to_rfc3339(),
+        includes_credentials: credentials,
+        content_sha256: format!("{:x}", Sha256::digest(&json)),
+        counts: content.counts(),
+    };
+    let partial = output.with_extension("partial");
+    let written = write_archive(&partial, &manifest, &json, &present, media_dir);
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(err);
+    }
+    std::fs::rename(&partial, output)
+        .map_err(|e| format!("cannot move the export to {}: {e}", output.display()))?;
+    Ok(Exported {
+        counts: manifest.counts,
+        missing_media: manifest.missing_media,
+    })
+}
+
+/// What an export held.
+pub struct Exported {
+    pub counts: Counts,
+    pub missing_media: Vec<String>,
+}
+
+fn write_archive(
+    path: &Path,
+    manifest: &Manifest,
+    json: &[u8],
+    keys: &[String],
+    media_dir: &Path,
+) -> Result<(), String> {
+    let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(failed)?;
+    let gzip =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gzip);
+    let mut append = |name: &str, bytes: &[u8]| {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(chrono::Utc::now().timestamp().max(0) as u64);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes)
+    };
+    let manifest = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
+    append("manifest.json", &manifest).map_err(failed)?;
+    append("content.json", json).map_err(failed)?;
+    for key in keys {
+        tar.append_path_with_name(media_dir.join(key), Path::new("media").join(key))
+            .map_err(|e| format!("cannot add the media file {key}: {e}"))?;
+    }
+    let gzip = tar.into_inner().map_err(failed)?;
+    let mut writer = gzip.finish().map_err(failed)?;
+    writer.flush().map_err(failed)?;
+    Ok(())
+}
+
+/// Loads an archive into an empty database; returns what it held.
+pub fn import(storage: &StorageConfig, input: &Path) -> Result<Counts, String> {
+    let media_storage = MediaStorage::open(&storage.media_dir)
+        .map_err(|e| format!("cannot use the media directory: {e}"))?;
+    let file =
+        std::fs::File::open(input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let not_an_export = |why: String| format!("{} is not a Folio export: {why}", input.display());
+    let mut manifest: Option<Manifest> = None;
+    let mut content: Option<Content> = None;
+    let mut files: Vec<(String, tempfile::NamedTempFile)> = Vec::new();
+    let entries = archive
+        .entries()
+        .map_err(|e| not_an_export(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| not_an_export(e.to_string()))?;
+        let name = entry
+            .path()
+            .map_err(|e| not_an_export(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
+        match name.as_str() {
+            "manifest.json" => {
+                let found: Manifest = serde_json::from_reader(&mut entry)
+                    .map_err(|e| not_an_export(format!("its manifest is unreadable ({e})")))?;
+                if found.format != FORMAT {
+                    return Err(not_an_export(format!("its format is “{}”", found.format)));
+                }
+                if found.version > VERSION {
+                    return Err(format!(
+                        "{} was made by a newer Folio (archive version {}; this one reads up to {VERSION}): upgrade Folio to import it",
+                        input.display(),
+                        found.version
+                    ));
+                }
+                manifest = Some(found);
+            }
+            "content.json" => {
+                let expected = manifest
+                    .as_ref()
+                    .ok_or_else(|| not_an_export("content.json comes before the manifest".into()))?
+                    .content_sha256
+                    .clone();
+                let mut bytes = Vec::new();
+                entry
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| not_an_export(e.to_string()))?;
+                if format!("{:x}", Sha256::digest(&bytes)) != expected {
+                    return Err(format!(
+                        "{}: content.json does not match its checksum in the manifest: the archive is damaged or was altered; nothing was imported",
+                        input.display()
+                    ));
+                }
+                content = Some(
+                    serde_json::from_slice(&bytes)
+                        .map_err(|e| not_an_export(format!("content.json is unreadable ({e})")))?,
+                );
+            }
+            other => {
+                let key = other
+                    .strip_prefix("media/")
+                    .and_then(storage::parse_key)
+                    .ok_or_else(|| not_an_export(format!("unexpected entry {other}")))?;
+                let mut temp = media_storage
+                    .temp_file()
+                    .map_err(|e| format!("cannot write to the media directory: {e}"))?;
+                let mut hasher = Sha256::new();
+                let mut buffer = vec![0u8; 64 * 1024];
+                loop {
+                    let n = entry
+                        .read(&mut buffer)
+                        .map_err(|e| not_an_export(e.to_string()))?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buffer[..n]);
+                    temp.write_all(&buffer[..n])
+                        .map_err(|e| format!("cannot write to the media directory: {e}"))?;
+                }
+                if Some(format!("{:x}", hasher.finalize()).as_str()) != storage::hash_of(&key) {
+                    return Err(format!(
+                        "{}: the media file {key} does not match its name: the archive is damaged or was altered; nothing was imported",
+                        input.display()
+                    ));
+                }
+                files.push((key, temp));
+            }
+        }
+    }
+    let manifest = manifest.ok_or_else(|| not_an_export("it has no manifest.json".into()))?;
+    let content = content.ok_or_else(|| not_an_export("it has no content.json".into()))?;
+    if content.counts() != manifest.counts {
+        return Err(not_an_export("its counts do not match its content".into()));
+    }
+
+    let (pool, _) = crate::startup::open_database(storage, 1)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    db::write_transaction(&mut conn, |conn| -> Result<(), AppError> {
+        let existing: i64 = users::table.count().get_result(conn)?;
+        let posts_now: i64 = posts::table.count().get_result(conn)?;
+        if existing > 0 || posts_now > 0 {
+            return Err(AppError::Conflict(format!(
+                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database)"
+            )));
+        }
+        insert_all(conn, &content)?;
+        dialect::reset_id_sequences(conn)?;
+        Ok(())
+    })
+    .map_err(|e| match e {
+        AppError::Conflict(message) => message,
+        other => format!("cannot import: {}", other.detailed()),
+    })?;
+    for (key, file) in files {
+        media_storage
+            .place(file, &key)
+            .map_err(|e| format!("cannot store the media file {key}: {e}"))?;
+    }
+    remake_variants(&media_storage, &content.media)?;
+    Ok(manifest.counts)
+}
+
+/// The archive holds originals only (each checked against its name); the resized copies
+/// pages use are made again here, as at upload.
+fn remake_variants(storage: &MediaStorage, records: &[Media]) -> Result<(), String> {
+    for record in records {
+        let Some(ext) = crate::media::images::variant_ext(&record.mime_type) else {
+            continue;
+        };
+        let original = storage.path_of(&record.storage_key);
+        if !original.is_file() {
+            continue; // missing when exported: reported then
+        }
+        let processed = crate::media::images::process(storage, &original, &record.mime_type)
+            .map_err(|p| p.message(&format!("the imported image {}", record.file_name)))?;
+        for (width, file) in processed.variants {
+            let key = storage::variant_key(&record.sha256, width, ext);
+            storage
+                .place(file, &key)
+                .map_err(|e| format!("cannot store {key}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_all(conn: &mut DbConnection, content: &Content) -> QueryResult<()> {
+    // One row at a time: batch inserts of rows with optional fields don't go through the
+    // two-backend connection.
+    for row in &content.users {
+        diesel::insert_into(users::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.tags {
+        diesel::insert_into(tags::table).values(row).execute(conn)?;
+    }
+    for row in &content.media {
+        diesel::insert_into(media::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.posts {
+        diesel::insert_into(posts::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.post_tags {
+        diesel::insert_into(post_tags::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.revisions {
+        diesel::insert_into(revisions::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.redirects {
+        diesel::insert_into(redirects::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for row in &content.settings {
+        diesel::delete(settings::table.filter(settings::key.eq(&row.key))).execute(conn)?;
+        diesel::insert_into(settings::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,376 @@
+//! `folio export` / `folio import`: a site survives SQLite → (SQLite or PostgreSQL) →
+//! SQLite unchanged, and damaged, foreign or newer archives are refused with nothing
+//! imported.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use common::{Backend, Site, get_page, logged_in, post_form};
+
+on_both_backends!(
+    a_site_round_trips_through_the_other_backend_unchanged,
+    bad_archives_and_full_databases_are_refused_and_change_nothing,
+    an_admin_downloads_an_export_without_passwords,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The entries of an archive: name → bytes.
+fn entries(archive: &Path) -> Vec<(String, Vec<u8>)> {
+    let file = std::fs::File::open(archive).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    tar.entries()
+        .unwrap()
+        .map(|entry| {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+fn write_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::fast(),
+    ));
+    for (name, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+fn content_of(archive: &Path) -> serde_json::Value {
+    let (_, bytes) = entries(archive)
+        .into_iter()
+        .find(|(name, _)| name == "content.json")
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn run(site: &Site, args: &[&str]) -> String {
+    let output = site.cli(args, None);
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn export(site: &Site, name: &str) -> PathBuf {
+    let path = site.data_dir().join(name);
+    run(
+        site,
+        &[
+            "export",
+            "--output",
+            path.to_str().unwrap(),
+            "--include-credentials",
+        ],
+    );
+    path
+}
+
+/// A site with a bit of everything, made through the web like a real one.
+async fn populated_site() -> Site {
+    let site = Site::new(&Backend::Sqlite);
+    site.create_user("admin@example.org", "Ada Admin", "admin", PASSWORD);
+    site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
+    let server = site.start().await;
+    let (client, csrf) = logged_in(&server, "admin@example.org", PASSWORD).await;
+    let mut png = Vec::new();
+    image::RgbImage::from_fn(700, 300, |x, _| image::Rgb([x as u8, 50, 90]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let uploaded: serde_json::Value = client
+        .post(server.url("/api/admin/media"))
+        .header("x-csrf-token", &csrf)
+        .multipart(reqwest::multipart::Form::new().part(
+            "files",
+            reqwest::multipart::Part::bytes(png).file_name("harbour.png"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let image = uploaded["files"][0]["id"].as_i64().unwrap().to_string();
+    let url = uploaded["files"][0]["url"].as_str().unwrap().to_owned();
+    let body = format!("Ships and *gulls*.\n\n![The harbour]({url})");
+    let created = post_form(
+        &client,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Harbour days"),
+            ("slug", "harbour"),
+            ("body", &body),
+            ("tags", "Sea, Travel"),
+            ("featured_media_id", &image),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    let edit = created.headers()["location"].to_str().unwrap().to_owned();
+    let id = edit
+        .trim_start_matches("/admin/posts/")
+        .trim_end_matches("/edit");
+    // A second revision and a changed slug (the old one redirects).
+    let page = get_page(&client, &server.url(&edit), 200).await;
+    let version = common::input_value(&page, "version").unwrap();
+    let response = post_form(
+        &client,
+        &server,
+        &format!("/admin/posts/{id}"),
+        &csrf,
+        &[
+            ("version", &version),
+            ("title", "Harbour days"),
+            ("slug", "harbour-days"),
+            ("body", &format!("{body}\n\nUpdated.")),
+            ("tags", "Sea, Travel"),
+            ("featured_media_id", &image),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let settings = [
+        ("title", "Port notes"),
+        ("description", "Notes from the port."),
+        ("accent_colour", "#aa3300"),
+        ("posts_per_page", "5"),
+        ("time_zone", "Europe/Lisbon"),
+        ("navigation", "About = /about"),
+        ("footer", "Made by the sea."),
+        ("custom_css", ""),
+        ("feed_content", "excerpt"),
+        ("logo_media_id", image.as_str()),
+    ];
+    let response = post_form(&client, &server, "/admin/settings", &csrf, &settings).await;
+    assert_eq!(response.status(), 303);
+    server.stop().await;
+    site
+}
+
+async fn a_site_round_trips_through_the_other_backend_unchanged(backend: Backend) {
+    let a = populated_site().await;
+    let first = export(&a, "a.tar.gz");
+    let original = content_of(&first);
+    assert_eq!(original["posts"].as_array().unwrap().len(), 1);
+    assert!(original["revisions"].as_array().unwrap().len() >= 2);
+    assert_eq!(original["redirects"].as_array().unwrap().len(), 1);
+
+    let b = Site::new(&backend);
+    let out = run(&b, &["import", first.to_str().unwrap()]);
+    assert!(out.contains("Imported 2 user(s), 1 post(s)"), "{out}");
+    let second = export(&b, "b.tar.gz");
+    assert_eq!(
+        content_of(&second),
+        original,
+        "the same content after one trip"
+    );
+
+    // The imported site works, and new rows get fresh ids (PostgreSQL's sequences moved on).
+    let server = b.start().await;
+    let (client, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let created = post_form(
+        &client,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "After the move"),
+            ("body", "New."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+    let anonymous = common::client();
+    let page = get_page(&anonymous, &server.url("/harbour-days"), 200).await;
+    assert!(
+        page.contains("Port notes") && page.contains("srcset"),
+        "{page}"
+    );
+    // The variants the page uses exist again (the archive holds originals only).
+    let src = page
+        .split("class=\"featured-image\" src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(src.contains("-700.png"), "{src}");
+    let variant = anonymous.get(server.url(&src)).send().await.unwrap();
+    assert_eq!(variant.status(), 200, "{src}");
+    let found = get_page(&anonymous, &server.url("/search?q=gulls"), 200).await;
+    assert!(
+        found.contains("Harbour days"),
+        "imported posts are searchable: {found}"
+    );
+    let old = anonymous.get(server.url("/harbour")).send().await.unwrap();
+    assert_eq!(old.status(), 301);
+    let image = content_of(&second)["media"][0]["storage_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let media = anonymous
+        .get(server.url(&format!("/media/{image}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media.status(), 200);
+    server.stop().await;
+
+    // And back to SQLite, without the post made after the move.
+    let c = Site::new(&Backend::Sqlite);
+    run(&c, &["import", second.to_str().unwrap()]);
+    let third = export(&c, "c.tar.gz");
+    assert_eq!(
+        content_of(&third),
+        original,
+        "the same content after the way back"
+    );
+}
+
+async fn bad_archives_and_full_databases_are_refused_and_change_nothing(backend: Backend) {
+    let a = populated_site().await;
+    let good = export(&a, "good.tar.gz");
+    let parts = entries(&good);
+    let target = Site::new(&backend);
+    let dir = target.data_dir().to_path_buf();
+    let refused = |name: &str, expected: &str| {
+        let output = target.cli(&["import", dir.join(name).to_str().unwrap()], None);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "{name} was accepted");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    };
+
+    std::fs::write(dir.join("empty.tar.gz"), b"").unwrap();
+    refused("empty.tar.gz", "is not a Folio export");
+    std::fs::write(dir.join("noise.tar.gz"), b"\x1f\x8b\x08\0garbage").unwrap();
+    refused("noise.tar.gz", "is not a Folio export");
+
+    let mut tampered = parts.clone();
+    for (name, bytes) in &mut tampered {
+        if name == "content.json" {
+            *bytes = String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace("Harbour days", "Hacked days")
+                .into_bytes();
+        }
+    }
+    write_entries(&dir.join("tampered.tar.gz"), &tampered);
+    refused("tampered.tar.gz", "does not match its checksum");
+
+    let mut bad_file = parts.clone();
+    for (name, bytes) in &mut bad_file {
+        if name.starts_with("media/") {
+            bytes[0] ^= 0xff;
+        }
+    }
+    write_entries(&dir.join("bad-file.tar.gz"), &bad_file);
+    refused("bad-file.tar.gz", "does not match its name");
+
+    let mut newer = parts.clone();
+    for (name, bytes) in &mut newer {
+        if name == "manifest.json" {
+            let mut manifest: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            manifest["version"] = serde_json::json!(99);
+            *bytes = serde_json::to_vec(&manifest).unwrap();
+        }
+    }
+    write_entries(&dir.join("newer.tar.gz"), &newer);
+    refused("newer.tar.gz", "made by a newer Folio");
+
+    let foreign = vec![("notes.txt".to_owned(), b"hello".to_vec())];
+    write_entries(&dir.join("foreign.tar.gz"), &foreign);
+    refused("foreign.tar.gz", "is not a Folio export");
+
+    // Nothing of the above got in: the real archive still imports, once.
+    std::fs::copy(&good, dir.join("good.tar.gz")).unwrap();
+    run(
+        &target,
+        &["import", dir.join("good.tar.gz").to_str().unwrap()],
+    );
+    refused("good.tar.gz", "already has 2 user(s)");
+
+    // A record whose file went missing from the disk is exported, and reported.
+    let key = content_of(&good)["media"][0]["storage_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::remove_file(a.data_dir().join("media").join(&key)).unwrap();
+    let partial = a.data_dir().join("partial.tar.gz");
+    let out = run(&a, &["export", "--output", partial.to_str().unwrap()]);
+    assert!(
+        out.contains("1 media file(s) were missing") && out.contains(&key),
+        "{out}"
+    );
+    assert!(
+        entries(&partial)
+            .iter()
+            .all(|(name, _)| !name.contains(&key))
+    );
+
+    // Existing files are never overwritten by an export without --force.
+    let again = a.cli(&["export", "--output", good.to_str().unwrap()], None);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
+    let a = populated_site().await;
+    let server = a.start().await;
+    let (client, _) = logged_in(&server, "admin@example.org", PASSWORD).await;
+    let settings = get_page(&client, &server.url("/admin/settings"), 200).await;
+    assert!(
+        settings.contains("href=\"/admin/export\""),
+        "linked from the settings"
+    );
+    let response = client
+        .get(server.url("/admin/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/gzip");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"folio-export-")
+    );
+    let archive = a.data_dir().join("downloaded.tar.gz");
+    std::fs::write(&archive, response.bytes().await.unwrap()).unwrap();
+    let content = content_of(&archive);
+    assert!(
+        content["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["password_hash"].is_null()),
+        "no password hashes in a download"
+    );
+    let (author, _) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let refused = author
+        .get(server.url("/admin/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    let b = Site::new(&backend);
+    let out = run(&b, &["import", archive.to_str().unwrap()]);
+    assert!(out.contains("Imported 2 user(s)"), "{out}");
+}
