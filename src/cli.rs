@@ -56,10 +56,25 @@ pub fn export(
     Ok(())
 }
 
-pub fn import(global: &GlobalArgs, input: &std::path::Path) -> Result<(), String> {
+pub fn import(global: &GlobalArgs, input: &std::path::Path, merge: bool) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
-    let counts = crate::export::import(&storage, input)?;
-    println!("Imported {} from {}.", describe(&counts), input.display());
+    let imported = crate::export::import(&storage, input, merge)?;
+    if imported.skipped.is_empty() {
+        println!(
+            "Imported {} from {}.",
+            describe(&imported.counts),
+            input.display()
+        );
+    } else {
+        println!(
+            "Merged {} (archive contents: {}). Left out, nothing overwritten:",
+            input.display(),
+            describe(&imported.counts)
+        );
+        for line in &imported.skipped {
+            println!("  - {line}");
+        }
+    }
     Ok(())
 }
 

@@ -149,6 +149,10 @@ pub enum Command {
     Import {
         /// The archive.
         file: std::path::PathBuf,
+        /// Add the archive to a site that has content: users matched by email, tags by
+        /// slug; posts whose slug is taken are left out and reported; nothing overwritten.
+        #[arg(long)]
+        merge: bool,
     },
     /// Write a consistent backup of a running site (SQLite: the database and the media
     /// files, as a .tar.gz laid out like the data directory).

@@ -366,7 +366,13 @@ fn write_archive(
 }
 
 /// Loads an archive into an empty database; returns what it held.
-pub fn import(storage: &StorageConfig, input: &Path) -> Result<Counts, String> {
+/// What an import did. With `--merge`, what it left out and why.
+pub struct Imported {
+    pub counts: Counts,
+    pub skipped: Vec<String>,
+}
+
+pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Imported, String> {
     let media_storage = MediaStorage::open(&storage.media_dir)
         .map_err(|e| format!("cannot use the media directory: {e}"))?;
     let file =
@@ -464,17 +470,22 @@ pub fn import(storage: &StorageConfig, input: &Path) -> Result<Counts, String> {
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot reach the database: {e}"))?;
-    db::write_transaction(&mut conn, |conn| -> Result<(), AppError> {
+    let content_to_place = &content.media;
+    let skipped = db::write_transaction(&mut conn, |conn| -> Result<Vec<String>, AppError> {
         let existing: i64 = users::table.count().get_result(conn)?;
         let posts_now: i64 = posts::table.count().get_result(conn)?;
-        if existing > 0 || posts_now > 0 {
+        let skipped = if existing == 0 && posts_now == 0 {
+            insert_all(conn, &content)?;
+            Vec::new()
+        } else if merge {
+            merge_into(conn, &content)?
+        } else {
             return Err(AppError::Conflict(format!(
-                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database)"
+                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database), or add --merge to add what doesn't collide"
             )));
-        }
-        insert_all(conn, &content)?;
+        };
         dialect::reset_id_sequences(conn)?;
-        Ok(())
+        Ok(skipped)
     })
     .map_err(|e| match e {
         AppError::Conflict(message) => message,
@@ -485,8 +496,282 @@ pub fn import(storage: &StorageConfig, input: &Path) -> Result<Counts, String> {
             .place(file, &key)
             .map_err(|e| format!("cannot store the media file {key}: {e}"))?;
     }
-    remake_variants(&media_storage, &content.media)?;
-    Ok(manifest.counts)
+    remake_variants(&media_storage, content_to_place)?;
+    Ok(Imported {
+        counts: manifest.counts,
+        skipped,
+    })
+}
+
+/// Adds the archive to a site that has content, overwriting nothing: users are matched by
+/// email and tags by slug; a post whose slug is taken, and a redirect whose old address is
+/// taken, are left out (with their revisions) and reported; settings are kept. Records get
+/// new ids after the site's own.
+fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<String>> {
+    use std::collections::HashMap;
+    let mut skipped = Vec::new();
+
+    let mut user_ids: HashMap<i32, i32> = HashMap::new();
+    let mut next = after_max(
+        users::table
+            .select(diesel::dsl::max(users::id))
+            .first(conn)?,
+    );
+    for user in &content.users {
+        let found: Option<i32> = users::table
+            .filter(users::email.eq(&user.email))
+            .select(users::id)
+            .first(conn)
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let slug_taken: i64 = users::table
+                    .filter(users::slug.eq(&user.slug))
+                    .count()
+                    .get_result(conn)?;
+                let mut row = clone_user(user);
+                row.id = next;
+                if slug_taken > 0 {
+                    row.slug = format!("{}-{next}", user.slug);
+                }
+                diesel::insert_into(users::table)
+                    .values(&row)
+                    .execute(conn)?;
+                next += 1;
+                row.id
+            }
+        };
+        user_ids.insert(user.id, id);
+    }
+
+    let mut tag_ids: HashMap<i32, i32> = HashMap::new();
+    let mut next = after_max(tags::table.select(diesel::dsl::max(tags::id)).first(conn)?);
+    for tag in &content.tags {
+        let found: Option<i32> = tags::table
+            .filter(tags::slug.eq(&tag.slug))
+            .select(tags::id)
+            .first(conn)
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                diesel::insert_into(tags::table)
+                    .values(&Tag {
+                        id: next,
+                        name: tag.name.clone(),
+                        slug: tag.slug.clone(),
+                        description: tag.description.clone(),
+                        created_at: tag.created_at,
+                    })
+                    .execute(conn)?;
+                next += 1;
+                next - 1
+            }
+        };
+        tag_ids.insert(tag.id, id);
+    }
+
+    let mut media_ids: HashMap<i32, i32> = HashMap::new();
+    let mut next = after_max(
+        media::table
+            .select(diesel::dsl::max(media::id))
+            .first(conn)?,
+    );
+    for file in &content.media {
+        let found: Option<i32> = media::table
+            .filter(media::storage_key.eq(&file.storage_key))
+            .select(media::id)
+            .first(conn)
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let mut row = clone_media(file);
+                row.id = next;
+                row.uploader_id = file.uploader_id.and_then(|u| user_ids.get(&u).copied());
+                diesel::insert_into(media::table)
+                    .values(&row)
+                    .execute(conn)?;
+                next += 1;
+                row.id
+            }
+        };
+        media_ids.insert(file.id, id);
+    }
+
+    let mut post_ids: HashMap<i32, i32> = HashMap::new();
+    let mut next = after_max(
+        posts::table
+            .select(diesel::dsl::max(posts::id))
+            .first(conn)?,
+    );
+    for post in &content.posts {
+        let holder: Option<String> = posts::table
+            .filter(posts::slug.eq(&post.slug))
+            .select(posts::title)
+            .first(conn)
+            .optional()?;
+        if let Some(title) = holder {
+            skipped.push(format!(
+                "{} “{}”: the slug “{}” is taken here by “{title}”; not imported",
+                post.kind, post.title, post.slug
+            ));
+            continue;
+        }
+        let Some(&author_id) = user_ids.get(&post.author_id) else {
+            skipped.push(format!(
+                "{} “{}”: its author is not in the archive",
+                post.kind, post.title
+            ));
+            continue;
+        };
+        let mut row = clone_post(post);
+        row.id = next;
+        row.author_id = author_id;
+        row.featured_media_id = post
+            .featured_media_id
+            .and_then(|m| media_ids.get(&m).copied());
+        diesel::insert_into(posts::table)
+            .values(&row)
+            .execute(conn)?;
+        post_ids.insert(post.id, next);
+        next += 1;
+    }
+    for link in &content.post_tags {
+        if let (Some(&post_id), Some(&tag_id)) =
+            (post_ids.get(&link.post_id), tag_ids.get(&link.tag_id))
+        {
+            diesel::insert_into(post_tags::table)
+                .values(&PostTag { post_id, tag_id })
+                .execute(conn)?;
+        }
+    }
+    let mut next = after_max(
+        revisions::table
+            .select(diesel::dsl::max(revisions::id))
+            .first(conn)?,
+    );
+    for revision in &content.revisions {
+        let Some(&post_id) = post_ids.get(&revision.post_id) else {
+            continue;
+        };
+        diesel::insert_into(revisions::table)
+            .values(&Revision {
+                id: next,
+                post_id,
+                author_id: revision.author_id.and_then(|a| user_ids.get(&a).copied()),
+                title: revision.title.clone(),
+                body_markdown: revision.body_markdown.clone(),
+                is_autosave: revision.is_autosave,
+                created_at: revision.created_at,
+            })
+            .execute(conn)?;
+        next += 1;
+    }
+    let mut next = after_max(
+        redirects::table
+            .select(diesel::dsl::max(redirects::id))
+            .first(conn)?,
+    );
+    for redirect in &content.redirects {
+        let taken: i64 = redirects::table
+            .filter(redirects::from_path.eq(&redirect.from_path))
+            .count()
+            .get_result(conn)?;
+        let post_id = match redirect.post_id {
+            Some(old) => match post_ids.get(&old) {
+                Some(&id) => Some(id),
+                None => continue, // its post was left out
+            },
+            None => None,
+        };
+        if taken > 0 {
+            skipped.push(format!(
+                "redirect from {}: that address already redirects here; not imported",
+                redirect.from_path
+            ));
+            continue;
+        }
+        diesel::insert_into(redirects::table)
+            .values(&Redirect {
+                id: next,
+                from_path: redirect.from_path.clone(),
+                post_id,
+                to_path: redirect.to_path.clone(),
+                created_at: redirect.created_at,
+            })
+            .execute(conn)?;
+        next += 1;
+    }
+    if !content.settings.is_empty() {
+        skipped.push("settings: this site's own are kept".to_owned());
+    }
+    Ok(skipped)
+}
+
+/// The first id after the largest in use.
+fn after_max(max: Option<i32>) -> i32 {
+    max.unwrap_or(0) + 1
+}
+
+fn clone_user(u: &User) -> User {
+    User {
+        id: u.id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        slug: u.slug.clone(),
+        password_hash: u.password_hash.clone(),
+        role: u.role.clone(),
+        status: u.status.clone(),
+        bio: u.bio.clone(),
+        website: u.website.clone(),
+        session_epoch: u.session_epoch,
+        last_login_at: u.last_login_at,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+    }
+}
+
+fn clone_media(m: &Media) -> Media {
+    Media {
+        id: m.id,
+        uploader_id: m.uploader_id,
+        file_name: m.file_name.clone(),
+        storage_key: m.storage_key.clone(),
+        sha256: m.sha256.clone(),
+        mime_type: m.mime_type.clone(),
+        size_bytes: m.size_bytes,
+        width: m.width,
+        height: m.height,
+        alt_text: m.alt_text.clone(),
+        caption: m.caption.clone(),
+        created_at: m.created_at,
+    }
+}
+
+fn clone_post(p: &Post) -> Post {
+    Post {
+        id: p.id,
+        kind: p.kind.clone(),
+        status: p.status.clone(),
+        title: p.title.clone(),
+        slug: p.slug.clone(),
+        body_markdown: p.body_markdown.clone(),
+        body_html: p.body_html.clone(),
+        excerpt: p.excerpt.clone(),
+        author_id: p.author_id,
+        featured_media_id: p.featured_media_id,
+        meta_title: p.meta_title.clone(),
+        meta_description: p.meta_description.clone(),
+        canonical_url: p.canonical_url.clone(),
+        version: p.version,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+        published_at: p.published_at,
+        deleted_at: p.deleted_at,
+        search_text: p.search_text.clone(),
+    }
 }
 
 /// The archive holds originals only (each checked against its name); the resized copies

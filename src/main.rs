@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             include_credentials,
             force,
         }) => cli::export(&args.global, &output, include_credentials, force),
-        Some(Command::Import { file }) => cli::import(&args.global, &file),
+        Some(Command::Import { file, merge }) => cli::import(&args.global, &file, merge),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ on_both_backends!(
     a_site_round_trips_through_the_other_backend_unchanged,
     bad_archives_and_full_databases_are_refused_and_change_nothing,
     an_admin_downloads_an_export_without_passwords,
+    merging_adds_what_does_not_collide_and_reports_the_rest,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -304,6 +305,7 @@ async fn bad_archives_and_full_databases_are_refused_and_change_nothing(backend:
         &["import", dir.join("good.tar.gz").to_str().unwrap()],
     );
     refused("good.tar.gz", "already has 2 user(s)");
+    refused("good.tar.gz", "--merge");
 
     // A record whose file went missing from the disk is exported, and reported.
     let key = content_of(&good)["media"][0]["storage_key"]
@@ -373,4 +375,69 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
     let b = Site::new(&backend);
     let out = run(&b, &["import", archive.to_str().unwrap()]);
     assert!(out.contains("Imported 2 user(s)"), "{out}");
+}
+
+async fn merging_adds_what_does_not_collide_and_reports_the_rest(backend: Backend) {
+    let a = populated_site().await;
+    let archive = export(&a, "a.tar.gz");
+
+    let b = Site::new(&backend);
+    b.create_user(
+        "admin@example.org",
+        "Local Admin",
+        "admin",
+        "another long password",
+    );
+    let server = b.start().await;
+    let (client, csrf) = logged_in(&server, "admin@example.org", "another long password").await;
+    let local = post_form(
+        &client,
+        &server,
+        "/admin/posts",
+        &csrf,
+        &[
+            ("title", "Local news"),
+            ("body", "Ours."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    assert_eq!(local.status(), 303);
+    server.stop().await;
+
+    let out = run(&b, &["import", "--merge", archive.to_str().unwrap()]);
+    assert!(out.contains("settings: this site's own are kept"), "{out}");
+    let again = run(&b, &["import", "--merge", archive.to_str().unwrap()]);
+    assert!(
+        again.contains("the slug “harbour-days” is taken here by “Harbour days”"),
+        "{again}"
+    );
+
+    let server = b.start().await;
+    let anonymous = common::client();
+    let home = get_page(&anonymous, &server.url("/"), 200).await;
+    assert!(
+        home.contains("Harbour days") && home.contains("Local news"),
+        "{home}"
+    );
+    assert!(!home.contains("Port notes"), "the site's own settings stay");
+    let harbour = get_page(&anonymous, &server.url("/harbour-days"), 200).await;
+    assert!(harbour.contains("Ships and"), "{harbour}");
+    let old = anonymous.get(server.url("/harbour")).send().await.unwrap();
+    assert_eq!(
+        old.status(),
+        301,
+        "the redirect came along, pointing at the new id"
+    );
+    // The local admin kept their password; the archive's author was added.
+    logged_in(&server, "admin@example.org", "another long password").await;
+    logged_in(&server, "author@example.org", PASSWORD).await;
+    let posts: i64 = {
+        use diesel::prelude::*;
+        folio::db::schema::posts::table
+            .count()
+            .get_result(&mut b.connect())
+            .unwrap()
+    };
+    assert_eq!(posts, 2, "merging twice added the post once");
 }
