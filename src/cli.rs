@@ -75,6 +75,9 @@ pub fn import(global: &GlobalArgs, input: &std::path::Path, merge: bool) -> Resu
             println!("  - {line}");
         }
     }
+    for warning in &imported.warnings {
+        println!("warning: {warning}");
+    }
     Ok(())
 }
 

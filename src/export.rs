@@ -370,6 +370,8 @@ fn write_archive(
 pub struct Imported {
     pub counts: Counts,
     pub skipped: Vec<String>,
+    /// Images whose resized copies could not be made (the import itself stands).
+    pub warnings: Vec<String>,
 }
 
 pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Imported, String> {
@@ -496,10 +498,11 @@ pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Impo
             .place(file, &key)
             .map_err(|e| format!("cannot store the media file {key}: {e}"))?;
     }
-    remake_variants(&media_storage, content_to_place)?;
+    let warnings = remake_variants(&media_storage, content_to_place);
     Ok(Imported {
         counts: manifest.counts,
         skipped,
+        warnings,
     })
 }
 
@@ -775,8 +778,10 @@ fn clone_post(p: &Post) -> Post {
 }
 
 /// The archive holds originals only (each checked against its name); the resized copies
-/// pages use are made again here, as at upload.
-fn remake_variants(storage: &MediaStorage, records: &[Media]) -> Result<(), String> {
+/// pages use are made again here, as at upload. Runs after the import is committed, so a
+/// file that can't be processed is reported rather than undoing the import.
+fn remake_variants(storage: &MediaStorage, records: &[Media]) -> Vec<String> {
+    let mut problems = Vec::new();
     for record in records {
         let Some(ext) = crate::media::images::variant_ext(&record.mime_type) else {
             continue;
@@ -785,16 +790,21 @@ fn remake_variants(storage: &MediaStorage, records: &[Media]) -> Result<(), Stri
         if !original.is_file() {
             continue; // missing when exported: reported then
         }
-        let processed = crate::media::images::process(storage, &original, &record.mime_type)
-            .map_err(|p| p.message(&format!("the imported image {}", record.file_name)))?;
+        let processed = match crate::media::images::process(storage, &original, &record.mime_type) {
+            Ok(processed) => processed,
+            Err(problem) => {
+                problems.push(problem.message(&format!("the imported image {}", record.file_name)));
+                continue;
+            }
+        };
         for (width, file) in processed.variants {
             let key = storage::variant_key(&record.sha256, width, ext);
-            storage
-                .place(file, &key)
-                .map_err(|e| format!("cannot store {key}: {e}"))?;
+            if let Err(err) = storage.place(file, &key) {
+                problems.push(format!("cannot store {key}: {err}"));
+            }
         }
     }
-    Ok(())
+    problems
 }
 
 fn insert_all(conn: &mut DbConnection, content: &Content) -> QueryResult<()> {
