@@ -306,6 +306,18 @@ async fn an_image_is_stored_once_with_clean_variants_and_served_for_good(backend
         original.len().to_string().as_str()
     );
 
+    // The upload is in the audit log.
+    let logged: i64 = {
+        use folio::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("media.upload"))
+            .filter(audit_log::detail.eq("Holiday photo.JPG"))
+            .count()
+            .get_result(&mut site.connect())
+            .unwrap()
+    };
+    assert_eq!(logged, 1);
+
     // Documents are downloads, not pages.
     let (status, body) = upload_api(&client, &server, &csrf, &[("report.pdf", &pdf())]).await;
     assert_eq!(status, 201, "{body}");

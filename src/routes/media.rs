@@ -156,9 +156,23 @@ async fn accept_uploads(
     })
     .await??;
     let uploader = user.id;
+    let ip = auth::client_address(req, state.trust_proxy);
     db::run(&state.pool, move |conn| {
         let ids = media::save(conn, &storage, uploader, prepared)?;
-        Ok(store::find_many(conn, &ids)?)
+        let rows = store::find_many(conn, &ids)?;
+        for row in &rows {
+            audit::record(
+                conn,
+                &Entry {
+                    actor_id: Some(uploader),
+                    action: "media.upload",
+                    target: ("media", Some(row.id)),
+                    detail: &row.file_name,
+                    ip_address: Some(&ip),
+                },
+            )?;
+        }
+        Ok(rows)
     })
     .await
 }
