@@ -101,13 +101,7 @@ fn write_archive(path: &Path, database: &Path, media: &Path) -> Result<(usize, u
         "created_at": chrono::Utc::now().to_rfc3339(),
     })
     .to_string();
-    let mut header = tar::Header::new_gnu();
-    header.set_size(manifest.len() as u64);
-    header.set_mode(0o644);
-    header.set_mtime(chrono::Utc::now().timestamp().max(0) as u64);
-    header.set_cksum();
-    tar.append_data(&mut header, "manifest.json", manifest.as_bytes())
-        .map_err(failed)?;
+    crate::export::append_bytes(&mut tar, "manifest.json", manifest.as_bytes()).map_err(failed)?;
     tar.append_path_with_name(database, "folio.db")
         .map_err(failed)?;
 

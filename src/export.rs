@@ -50,7 +50,7 @@ pub struct Counts {
     pub settings: usize,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i32,
@@ -68,7 +68,7 @@ pub struct User {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = posts)]
 pub struct Post {
     pub id: i32,
@@ -92,7 +92,7 @@ pub struct Post {
     pub search_text: String,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = revisions)]
 pub struct Revision {
     pub id: i32,
@@ -104,7 +104,7 @@ pub struct Revision {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = tags)]
 pub struct Tag {
     pub id: i32,
@@ -114,14 +114,14 @@ pub struct Tag {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = post_tags)]
 pub struct PostTag {
     pub post_id: i32,
     pub tag_id: i32,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = media)]
 pub struct Media {
     pub id: i32,
@@ -138,7 +138,7 @@ pub struct Media {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = redirects)]
 pub struct Redirect {
     pub id: i32,
@@ -148,7 +148,7 @@ pub struct Redirect {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Insertable, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = settings)]
 pub struct Setting {
     pub key: String,
@@ -196,27 +196,7 @@ fn load(conn: &mut DbConnection, credentials: bool) -> QueryResult<Content> {
         media: media::table.order(media::id).load(conn)?,
         posts: posts::table
             .order(posts::id)
-            .select((
-                posts::id,
-                posts::kind,
-                posts::status,
-                posts::title,
-                posts::slug,
-                posts::body_markdown,
-                posts::body_html,
-                posts::excerpt,
-                posts::author_id,
-                posts::featured_media_id,
-                posts::meta_title,
-                posts::meta_description,
-                posts::canonical_url,
-                posts::version,
-                posts::created_at,
-                posts::updated_at,
-                posts::published_at,
-                posts::deleted_at,
-                posts::search_text,
-            ))
+            .select(Post::as_select())
             .load(conn)?,
         post_tags: post_tags::table
             .order((post_tags::post_id, post_tags::tag_id))
@@ -344,17 +324,9 @@ fn write_archive(
     let gzip =
         flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
     let mut tar = tar::Builder::new(gzip);
-    let mut append = |name: &str, bytes: &[u8]| {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(chrono::Utc::now().timestamp().max(0) as u64);
-        header.set_cksum();
-        tar.append_data(&mut header, name, bytes)
-    };
     let manifest = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
-    append("manifest.json", &manifest).map_err(failed)?;
-    append("content.json", json).map_err(failed)?;
+    append_bytes(&mut tar, "manifest.json", &manifest).map_err(failed)?;
+    append_bytes(&mut tar, "content.json", json).map_err(failed)?;
     for key in keys {
         tar.append_path_with_name(media_dir.join(key), Path::new("media").join(key))
             .map_err(|e| format!("cannot add the media file {key}: {e}"))?;
@@ -365,7 +337,20 @@ fn write_archive(
     Ok(())
 }
 
-/// Loads an archive into an empty database; returns what it held.
+/// Adds a file made in memory to an archive (the manifests of exports and backups).
+pub(crate) fn append_bytes<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(chrono::Utc::now().timestamp().max(0) as u64);
+    header.set_cksum();
+    tar.append_data(&mut header, name, bytes)
+}
+
 /// What an import did. With `--merge`, what it left out and why.
 pub struct Imported {
     pub counts: Counts,
@@ -374,6 +359,8 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
+/// Loads an archive into an empty database, or with `merge` into one that has content.
+/// The whole archive is checked before anything is written.
 pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Imported, String> {
     let media_storage = MediaStorage::open(&storage.media_dir)
         .map_err(|e| format!("cannot use the media directory: {e}"))?;
@@ -533,7 +520,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
                     .filter(users::slug.eq(&user.slug))
                     .count()
                     .get_result(conn)?;
-                let mut row = clone_user(user);
+                let mut row = user.clone();
                 row.id = next;
                 if slug_taken > 0 {
                     row.slug = format!("{}-{next}", user.slug);
@@ -562,10 +549,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
                 diesel::insert_into(tags::table)
                     .values(&Tag {
                         id: next,
-                        name: tag.name.clone(),
-                        slug: tag.slug.clone(),
-                        description: tag.description.clone(),
-                        created_at: tag.created_at,
+                        ..tag.clone()
                     })
                     .execute(conn)?;
                 next += 1;
@@ -590,7 +574,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
         let id = match found {
             Some(id) => id,
             None => {
-                let mut row = clone_media(file);
+                let mut row = file.clone();
                 row.id = next;
                 row.uploader_id = file.uploader_id.and_then(|u| user_ids.get(&u).copied());
                 diesel::insert_into(media::table)
@@ -629,7 +613,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
             ));
             continue;
         };
-        let mut row = clone_post(post);
+        let mut row = post.clone();
         row.id = next;
         row.author_id = author_id;
         row.featured_media_id = post
@@ -664,10 +648,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
                 id: next,
                 post_id,
                 author_id: revision.author_id.and_then(|a| user_ids.get(&a).copied()),
-                title: revision.title.clone(),
-                body_markdown: revision.body_markdown.clone(),
-                is_autosave: revision.is_autosave,
-                created_at: revision.created_at,
+                ..revision.clone()
             })
             .execute(conn)?;
         next += 1;
@@ -699,10 +680,8 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
         diesel::insert_into(redirects::table)
             .values(&Redirect {
                 id: next,
-                from_path: redirect.from_path.clone(),
                 post_id,
-                to_path: redirect.to_path.clone(),
-                created_at: redirect.created_at,
+                ..redirect.clone()
             })
             .execute(conn)?;
         next += 1;
@@ -716,65 +695,6 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
 /// The first id after the largest in use.
 fn after_max(max: Option<i32>) -> i32 {
     max.unwrap_or(0) + 1
-}
-
-fn clone_user(u: &User) -> User {
-    User {
-        id: u.id,
-        email: u.email.clone(),
-        display_name: u.display_name.clone(),
-        slug: u.slug.clone(),
-        password_hash: u.password_hash.clone(),
-        role: u.role.clone(),
-        status: u.status.clone(),
-        bio: u.bio.clone(),
-        website: u.website.clone(),
-        session_epoch: u.session_epoch,
-        last_login_at: u.last_login_at,
-        created_at: u.created_at,
-        updated_at: u.updated_at,
-    }
-}
-
-fn clone_media(m: &Media) -> Media {
-    Media {
-        id: m.id,
-        uploader_id: m.uploader_id,
-        file_name: m.file_name.clone(),
-        storage_key: m.storage_key.clone(),
-        sha256: m.sha256.clone(),
-        mime_type: m.mime_type.clone(),
-        size_bytes: m.size_bytes,
-        width: m.width,
-        height: m.height,
-        alt_text: m.alt_text.clone(),
-        caption: m.caption.clone(),
-        created_at: m.created_at,
-    }
-}
-
-fn clone_post(p: &Post) -> Post {
-    Post {
-        id: p.id,
-        kind: p.kind.clone(),
-        status: p.status.clone(),
-        title: p.title.clone(),
-        slug: p.slug.clone(),
-        body_markdown: p.body_markdown.clone(),
-        body_html: p.body_html.clone(),
-        excerpt: p.excerpt.clone(),
-        author_id: p.author_id,
-        featured_media_id: p.featured_media_id,
-        meta_title: p.meta_title.clone(),
-        meta_description: p.meta_description.clone(),
-        canonical_url: p.canonical_url.clone(),
-        version: p.version,
-        created_at: p.created_at,
-        updated_at: p.updated_at,
-        published_at: p.published_at,
-        deleted_at: p.deleted_at,
-        search_text: p.search_text.clone(),
-    }
 }
 
 /// The archive holds originals only (each checked against its name); the resized copies

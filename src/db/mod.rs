@@ -168,6 +168,17 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot connect to the database {}: {e}", url.redacted()))
 }
 
+/// A case-insensitive `LIKE` pattern for "contains `text`" (compare with `lower(column)`
+/// and `.escape('\\')`): `%` and `_` typed by a user match only themselves.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 diesel::define_sql_function!(
     /// SQL `lower()`: case-insensitive matching that behaves the same on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text

@@ -508,9 +508,6 @@ impl EditorPage {
     }
 }
 
-/// How many recent images the featured-image list offers.
-const IMAGE_CHOICES: i64 = 100;
-
 /// Sends the editor, with the library's recent images to pick a featured image from
 /// (and the chosen one, however old).
 async fn send_editor(
@@ -519,25 +516,15 @@ async fn send_editor(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let chosen = page.form.featured_media_id.trim().parse::<i32>().ok();
-    let (recent, chosen_row) = db::run(&state.pool, move |conn| {
-        let recent = crate::store::media::recent_images(conn, IMAGE_CHOICES)?;
-        let chosen_row = match chosen {
-            Some(id) => crate::store::media::find(conn, id)?,
-            None => None,
-        };
-        Ok((recent, chosen_row))
+    let (images, chosen_row) = db::run(&state.pool, move |conn| {
+        Ok(crate::store::media::image_choices(conn, chosen)?)
     })
     .await?;
     let label = |row: &crate::store::media::MediaRow| match row.alt_text.trim() {
         "" => row.file_name.clone(),
         alt => format!("{} — {alt}", row.file_name),
     };
-    page.images = recent.iter().map(|row| (row.id, label(row))).collect();
-    if let Some(row) = &chosen_row
-        && !page.images.iter().any(|(id, _)| *id == row.id)
-    {
-        page.images.push((row.id, label(row)));
-    }
+    page.images = images.iter().map(|row| (row.id, label(row))).collect();
     page.featured = chosen_row.as_ref().and_then(media::Picture::of);
     views::html(status, &page)
 }

@@ -42,24 +42,14 @@ async fn send_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let chosen = form.logo_media_id.trim().parse::<i32>().ok();
-    let (recent, chosen_row) = db::run(&state.pool, move |conn| {
-        let recent = crate::store::media::recent_images(conn, 100)?;
-        let chosen_row = match chosen {
-            Some(id) => crate::store::media::find(conn, id)?,
-            None => None,
-        };
-        Ok((recent, chosen_row))
+    let (images, _) = db::run(&state.pool, move |conn| {
+        Ok(crate::store::media::image_choices(conn, chosen)?)
     })
     .await?;
     let mut page = SettingsPage::new(nav, form, errors);
-    page.images = recent
-        .iter()
-        .chain(
-            chosen_row
-                .iter()
-                .filter(|row| !recent.iter().any(|r| r.id == row.id)),
-        )
-        .map(|row| (row.id, row.file_name.clone()))
+    page.images = images
+        .into_iter()
+        .map(|row| (row.id, row.file_name))
         .collect();
     views::html(status, &page)
 }

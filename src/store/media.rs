@@ -143,28 +143,40 @@ fn filtered(
         };
     }
     if let Some(text) = &filter.name_contains {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         query = query.filter(
             lower(media::file_name)
-                .like(format!("%{escaped}%"))
+                .like(crate::db::contains_pattern(text))
                 .escape('\\'),
         );
     }
     query
 }
 
-/// Recent images, for the featured-image and logo pickers.
-pub fn recent_images(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<MediaRow>> {
-    media::table
+/// How many recent images the featured-image and logo pickers offer.
+const IMAGE_CHOICES: i64 = 100;
+
+/// What the featured-image and logo pickers offer: the recent images, plus the chosen one
+/// however old; and the chosen one's record, if it still exists.
+pub fn image_choices(
+    conn: &mut DbConnection,
+    chosen: Option<i32>,
+) -> QueryResult<(Vec<MediaRow>, Option<MediaRow>)> {
+    let mut images: Vec<MediaRow> = media::table
         .filter(media::mime_type.like("image/%"))
         .order((media::created_at.desc(), media::id.desc()))
-        .limit(limit)
+        .limit(IMAGE_CHOICES)
         .select(COLUMNS)
-        .load(conn)
+        .load(conn)?;
+    let chosen = match chosen {
+        Some(id) => find(conn, id)?,
+        None => None,
+    };
+    if let Some(row) = &chosen
+        && !images.iter().any(|image| image.id == row.id)
+    {
+        images.push(row.clone());
+    }
+    Ok((images, chosen))
 }
 
 pub fn update_texts(

@@ -413,14 +413,9 @@ fn filtered<'a>(
         query = query.filter(posts::id.eq_any(tagged));
     }
     if let Some(text) = &filter.title_contains {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         query = query.filter(
             lower(posts::title)
-                .like(format!("%{escaped}%"))
+                .like(crate::db::contains_pattern(text))
                 .escape('\\'),
         );
     }
