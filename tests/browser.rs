@@ -136,16 +136,12 @@ async fn log_in(client: &Client, server: &Server, email: &str) {
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap();
-    assert!(
-        client.source().await.unwrap().contains("Dashboard"),
-        "logged in"
-    );
+    // Wait for the dashboard itself: the login page has an `h1` too, so waiting for any
+    // heading raced the navigation when the machine was busy.
+    eventually(client, "the dashboard after logging in", 15, |page| {
+        page.contains("<h1>Dashboard</h1>")
+    })
+    .await;
 }
 
 /// Waits until `check` holds for the page, polling.
