@@ -81,6 +81,47 @@ pub fn import(global: &GlobalArgs, input: &std::path::Path, merge: bool) -> Resu
     Ok(())
 }
 
+pub fn import_wordpress(
+    global: &GlobalArgs,
+    input: &std::path::Path,
+    uploads: Option<std::path::PathBuf>,
+    author_role: Role,
+    max_upload_mb: u64,
+) -> Result<(), String> {
+    let storage = StorageConfig::from_args(global)?;
+    if let Some(dir) = &uploads
+        && !dir.is_dir()
+    {
+        return Err(format!("--uploads {} is not a folder", dir.display()));
+    }
+    let media = crate::media::MediaConfig {
+        storage: crate::media::storage::MediaStorage::open(&storage.media_dir)
+            .map_err(|e| format!("cannot use the media directory: {e}"))?,
+        max_upload_bytes: max_upload_mb * 1024 * 1024,
+    };
+    let pool = open(&storage)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    let options = crate::wordpress::import::Options {
+        uploads,
+        author_role,
+        importer_id: None,
+    };
+    let report = crate::wordpress::import::import(
+        &mut conn,
+        &media,
+        input,
+        &input.display().to_string(),
+        &options,
+        &|_| {},
+    )?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(())
+}
+
 fn describe(c: &crate::export::Counts) -> String {
     format!(
         "{} user(s), {} post(s) and page(s) with {} revision(s), {} tag(s), {} media file(s), {} redirect(s), {} setting(s)",

@@ -154,6 +154,24 @@ pub enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Import a WordPress export (Tools → Export → All content in WordPress): posts, pages,
+    /// authors, categories and tags, and with --uploads the media files. Importing the same
+    /// file again adds nothing twice.
+    ImportWordpress {
+        /// The export file (WXR, .xml).
+        file: std::path::PathBuf,
+        /// The old site's `wp-content/uploads` folder: attachments are copied from it into
+        /// the media library (otherwise they stay links to the old site).
+        #[arg(long)]
+        uploads: Option<std::path::PathBuf>,
+        /// Role of the accounts made for WordPress authors (disabled until you enable them).
+        #[arg(long, value_parser = parse_role, default_value = "author")]
+        author_role: Role,
+        /// Largest media file to copy, in megabytes (the upload limit of the site).
+        #[arg(long, env = "FOLIO_MAX_UPLOAD_MB", default_value_t = 25,
+              value_parser = clap::value_parser!(u64).range(1..=10_240))]
+        max_upload_mb: u64,
+    },
     /// Write a consistent backup of a running site (SQLite: the database and the media
     /// files, as a .tar.gz laid out like the data directory).
     Backup {

@@ -23,6 +23,12 @@ fn main() -> ExitCode {
             force,
         }) => cli::export(&args.global, &output, include_credentials, force),
         Some(Command::Import { file, merge }) => cli::import(&args.global, &file, merge),
+        Some(Command::ImportWordpress {
+            file,
+            uploads,
+            author_role,
+            max_upload_mb,
+        }) => cli::import_wordpress(&args.global, &file, uploads, author_role, max_upload_mb),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

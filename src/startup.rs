@@ -35,6 +35,7 @@ pub struct AppState {
     pub settings: crate::cache::SettingsCache,
     pub pages: crate::cache::PageCache,
     pub media: crate::media::MediaConfig,
+    pub imports: crate::routes::wordpress::ImportJobs,
 }
 
 impl AppState {
@@ -120,6 +121,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
         },
+        imports: crate::routes::wordpress::ImportJobs::default(),
     });
     let sessions = config.sessions;
     let server = HttpServer::new(move || {

@@ -146,6 +146,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imported_items (source, wp_id) {
+        source -> Text,
+        wp_id -> BigInt,
+        post_id -> Nullable<Integer>,
+        media_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(posts -> media (featured_media_id));
@@ -153,6 +163,8 @@ diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
 diesel::joinable!(revisions -> posts (post_id));
 diesel::joinable!(redirects -> posts (post_id));
+diesel::joinable!(imported_items -> posts (post_id));
+diesel::joinable!(imported_items -> media (media_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -166,4 +178,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     redirects,
     tokens,
     login_throttle,
+    imported_items,
 );

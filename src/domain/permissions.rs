@@ -30,6 +30,8 @@ pub enum Action {
     ManageSettings,
     ViewAuditLog,
     ExportAndBackup,
+    /// Bring in another site's content (a WordPress export).
+    ImportContent,
 }
 
 /// Whose thing the action touches.
@@ -53,7 +55,9 @@ pub fn required_role(action: Action, ownership: Ownership) -> Role {
         (EditMedia | DeleteMedia, _) => Role::Editor,
         (ManagePages | ManageTags | SeeReviewQueue, _) => Role::Editor,
         (ListUsers | InviteContributorOrAuthor, _) => Role::Editor,
-        (ManageUsers | ManageSettings | ViewAuditLog | ExportAndBackup, _) => Role::Admin,
+        (ManageUsers | ManageSettings | ViewAuditLog | ExportAndBackup | ImportContent, _) => {
+            Role::Admin
+        }
     }
 }
 
@@ -112,6 +116,7 @@ mod tests {
         (ManageSettings, Site, [false, false, false, true]),
         (ViewAuditLog, Site, [false, false, false, true]),
         (ExportAndBackup, Site, [false, false, false, true]),
+        (ImportContent, Site, [false, false, false, true]),
     ];
 
     #[test]

@@ -99,38 +99,8 @@ pub fn save(
         dialect::lock_media_for_file_changes(conn)?;
         let mut ids = Vec::with_capacity(uploads.len());
         for upload in uploads {
-            let key = storage::original_key(&upload.sha256, upload.media_type.ext);
-            let dims = upload.dimensions;
-            let id = store::insert(
-                conn,
-                &NewMedia {
-                    uploader_id,
-                    file_name: &upload.label,
-                    storage_key: &key,
-                    sha256: &upload.sha256,
-                    mime_type: upload.media_type.mime,
-                    size_bytes: i64::try_from(upload.size).unwrap_or(i64::MAX),
-                    width: dims.and_then(|d| i32::try_from(d.width).ok()),
-                    height: dims.and_then(|d| i32::try_from(d.height).ok()),
-                },
-            )?;
-            let ext = images::variant_ext(upload.media_type.mime).unwrap_or_default();
-            let files = std::iter::once((key, upload.original)).chain(
-                upload
-                    .variants
-                    .into_iter()
-                    .map(|(w, file)| (storage::variant_key(&upload.sha256, w, ext), file)),
-            );
-            for (key, file) in files {
-                let existed = storage.path_of(&key).exists();
-                storage
-                    .place(file, &key)
-                    .map_err(|e| AppError::Internal(format!("cannot store {key}: {e}")))?;
-                if !existed {
-                    placed.push(key);
-                }
-            }
-            ids.push(id);
+            let stored = place(storage, upload, &mut placed)?;
+            ids.push(record(conn, uploader_id, &stored)?);
         }
         Ok(ids)
     });
@@ -139,6 +109,80 @@ pub fn save(
         let _ = storage.remove(&placed);
     }
     result
+}
+
+/// A prepared upload whose files are in place, not yet in the library.
+pub struct Placed {
+    pub label: String,
+    pub media_type: &'static MediaType,
+    pub size: u64,
+    pub sha256: String,
+    pub dimensions: Option<Dimensions>,
+    pub key: String,
+}
+
+impl Placed {
+    /// The URL pages should show: for images the largest variant, never the original.
+    pub fn display_url(&self) -> String {
+        match self.dimensions {
+            Some(dims) if self.media_type.category == Category::Image => {
+                Picture::from_parts(&self.key, &self.sha256, self.media_type.mime, dims, "").src
+            }
+            _ => url_of(&self.key),
+        }
+    }
+}
+
+/// Moves an upload's original and variants into place. Keys that did not exist before are
+/// added to `placed`, so a caller whose records are not saved can take them back.
+pub fn place(
+    storage: &MediaStorage,
+    upload: Prepared,
+    placed: &mut Vec<String>,
+) -> AppResult<Placed> {
+    let key = storage::original_key(&upload.sha256, upload.media_type.ext);
+    let ext = images::variant_ext(upload.media_type.mime).unwrap_or_default();
+    let files = std::iter::once((key.clone(), upload.original)).chain(
+        upload
+            .variants
+            .into_iter()
+            .map(|(w, file)| (storage::variant_key(&upload.sha256, w, ext), file)),
+    );
+    for (file_key, file) in files {
+        let existed = storage.path_of(&file_key).exists();
+        storage
+            .place(file, &file_key)
+            .map_err(|e| AppError::Internal(format!("cannot store {file_key}: {e}")))?;
+        if !existed {
+            placed.push(file_key);
+        }
+    }
+    Ok(Placed {
+        label: upload.label,
+        media_type: upload.media_type,
+        size: upload.size,
+        sha256: upload.sha256,
+        dimensions: upload.dimensions,
+        key,
+    })
+}
+
+/// The library record of placed files; returns its id.
+pub fn record(conn: &mut DbConnection, uploader_id: i32, stored: &Placed) -> AppResult<i32> {
+    let dims = stored.dimensions;
+    Ok(store::insert(
+        conn,
+        &NewMedia {
+            uploader_id,
+            file_name: &stored.label,
+            storage_key: &stored.key,
+            sha256: &stored.sha256,
+            mime_type: stored.media_type.mime,
+            size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+            width: dims.and_then(|d| i32::try_from(d.width).ok()),
+            height: dims.and_then(|d| i32::try_from(d.height).ok()),
+        },
+    )?)
 }
 
 /// Every file of a record: the original and its variants.

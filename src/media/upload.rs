@@ -28,29 +28,47 @@ pub struct Received {
     pub sha256: String,
 }
 
-/// Reads every file part of `multipart`. Parts without a file name are small form fields
-/// and are skipped; an empty file input (no file chosen) is ignored.
+/// The parts of a multipart form: its files, and its small text fields by name.
+pub struct Form {
+    pub files: Vec<Received>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Form {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads every part of `multipart`: file parts to temp files, parts without a file name
+/// as small text fields; an empty file input (no file chosen) is ignored.
 pub async fn receive(
     mut multipart: Multipart,
     storage: &MediaStorage,
     max_bytes: u64,
-) -> AppResult<Vec<Received>> {
+) -> AppResult<Form> {
     let mut files = Vec::new();
+    let mut fields = Vec::new();
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(malformed)?;
         let file_name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename().map(str::to_owned));
         let Some(file_name) = file_name else {
-            let mut seen = 0;
+            let name = field.name().unwrap_or_default().to_owned();
+            let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
-                seen += chunk.map_err(malformed)?.len();
-                if seen > MAX_FIELD_BYTES {
+                value.extend_from_slice(&chunk.map_err(malformed)?);
+                if value.len() > MAX_FIELD_BYTES {
                     return Err(AppError::BadRequest(
                         "A form field of the upload is too long.".into(),
                     ));
                 }
             }
+            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
             continue;
         };
         if files.len() == MAX_FILES {
@@ -65,7 +83,7 @@ pub async fn receive(
         }
         files.push(received);
     }
-    Ok(files)
+    Ok(Form { files, fields })
 }
 
 async fn stream_to_temp_file(
@@ -128,6 +146,44 @@ async fn stream_to_temp_file(
         size,
         sha256,
     })
+}
+
+/// Takes a file already on this machine (an importer's) as if it had been uploaded:
+/// copied to a temp file in the media directory and hashed on the way. `None` when it is
+/// larger than `max_bytes`.
+pub fn from_local_file(
+    storage: &MediaStorage,
+    path: &std::path::Path,
+    max_bytes: u64,
+) -> std::io::Result<Option<Received>> {
+    use std::io::Read;
+    let mut source = std::fs::File::open(path)?;
+    if source.metadata()?.len() > max_bytes {
+        return Ok(None);
+    }
+    let mut file = storage.temp_file()?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = source.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buffer[..n]);
+        file.write_all(&buffer[..n])?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    Ok(Some(Received {
+        label: clean_label(&name),
+        file,
+        size,
+        sha256: format!("{:x}", hasher.finalize()),
+    }))
 }
 
 pub fn too_large(label: &str, max_bytes: u64) -> AppError {

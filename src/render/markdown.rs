@@ -295,19 +295,440 @@ fn is_language_class(value: &str) -> bool {
     })
 }
 
-/// The text of the Markdown without markup, for excerpts, reading time and search.
+/// The text of the Markdown without markup, for excerpts, reading time and search. Raw
+/// HTML counts too (imported posts are stored as HTML): its tags are dropped, the content
+/// of `<script>` and `<style>` skipped.
 pub fn plain_text(markdown: &str) -> String {
     let mut text = String::with_capacity(markdown.len());
+    // pulldown-cmark hands an HTML block over line by line and an inline `<script>`'s
+    // content as Text between two InlineHtml events: one reader keeps the state across.
+    let mut html = HtmlText::default();
     for event in Parser::new_ext(markdown, options()) {
         match event {
-            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::Html(chunk) | Event::InlineHtml(chunk) => html.push(&chunk, &mut text),
+            Event::Text(t) | Event::Code(t) if html.takes_text() => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
                 text.push(' ');
             }
             _ => {}
         }
     }
+    html.finish(&mut text);
+    collapse_whitespace(&text)
+}
+
+/// The text of an HTML fragment: tags and comments removed, `<script>`/`<style>` content
+/// dropped, entities decoded, whitespace collapsed. Block boundaries (`</p>`, `<br>`, …)
+/// separate words.
+pub fn html_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut reader = HtmlText::default();
+    reader.push(html, &mut text);
+    reader.finish(&mut text);
+    collapse_whitespace(&text)
+}
+
+fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads HTML that may arrive in pieces and writes out its text. A small tokenizer after
+/// the HTML standard's, without a tree: enough for excerpts and search, not a sanitiser.
+#[derive(Debug, Default)]
+pub struct HtmlText {
+    state: HtmlState,
+    /// Lowercased name of the tag being read.
+    tag_name: String,
+    closing_tag: bool,
+    /// Inside `<script>`/`<style>`: the end tag we wait for, and the last characters seen.
+    raw_text_end: &'static str,
+    raw_text_tail: String,
+    /// Text not yet written out (entities are decoded a run at a time).
+    pending: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum HtmlState {
+    #[default]
+    Text,
+    /// After `<`.
+    TagOpen,
+    /// After `</`.
+    EndTagOpen,
+    /// After `<!` and this many dashes.
+    MarkupDeclaration(u8),
+    TagName,
+    /// Among the attributes; `quote` is the open quote, `after_equals` when a value starts.
+    Attributes {
+        quote: Option<char>,
+        after_equals: bool,
+    },
+    /// Inside `<!-- -->`, counting the dashes just seen.
+    Comment(u8),
+    /// `<!DOCTYPE …>`, `<?xml …>` and other oddities, up to `>`.
+    BogusComment,
+    /// The content of `<script>` or `<style>`.
+    RawText,
+}
+
+/// Tags whose start or end separates words ("one</li><li>two").
+const WORD_BREAKING_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+impl HtmlText {
+    /// Reads the next piece of HTML, appending its text to `out`.
+    pub fn push(&mut self, html: &str, out: &mut String) {
+        for c in html.chars() {
+            self.step(c, out);
+        }
+        self.flush(out);
+    }
+
+    /// Whether text outside HTML events (Markdown's own) is visible here: not inside a
+    /// `<script>`, `<style>` or comment.
+    pub fn takes_text(&self) -> bool {
+        self.state == HtmlState::Text
+    }
+
+    /// Ends the input: a lone `<` at the very end was text.
+    pub fn finish(&mut self, out: &mut String) {
+        if self.state == HtmlState::TagOpen {
+            self.pending.push('<');
+            self.state = HtmlState::Text;
+        }
+        self.flush(out);
+    }
+
+    fn flush(&mut self, out: &mut String) {
+        if !self.pending.is_empty() {
+            out.push_str(&decode_entities(&self.pending));
+            self.pending.clear();
+        }
+    }
+
+    fn step(&mut self, c: char, out: &mut String) {
+        use HtmlState::*;
+        match self.state {
+            Text => {
+                if c == '<' {
+                    self.flush(out);
+                    self.state = TagOpen;
+                } else {
+                    self.pending.push(c);
+                }
+            }
+            TagOpen => match c {
+                c if c.is_ascii_alphabetic() => self.start_tag_name(c, false),
+                '/' => self.state = EndTagOpen,
+                '!' => self.state = MarkupDeclaration(0),
+                '?' => self.state = BogusComment,
+                // "a < b": not a tag.
+                _ => {
+                    self.pending.push('<');
+                    self.state = Text;
+                    self.step(c, out);
+                }
+            },
+            EndTagOpen => match c {
+                c if c.is_ascii_alphabetic() => self.start_tag_name(c, true),
+                '>' => self.state = Text,
+                _ => self.state = BogusComment,
+            },
+            MarkupDeclaration(0) if c == '-' => self.state = MarkupDeclaration(1),
+            // Counting the opening dashes lets `<!-->` and `<!--->` end at once, as in browsers.
+            MarkupDeclaration(_) if c == '-' => self.state = Comment(2),
+            MarkupDeclaration(_) => self.state = if c == '>' { Text } else { BogusComment },
+            TagName => match c {
+                '>' => self.end_tag(out),
+                '/' => {
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals: false,
+                    }
+                }
+                c if c.is_whitespace() => {
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals: false,
+                    }
+                }
+                c => {
+                    // Tag names are short; don't let a hostile one grow without bound.
+                    if self.tag_name.len() < 16 {
+                        self.tag_name.push(c.to_ascii_lowercase());
+                    }
+                }
+            },
+            Attributes {
+                quote: Some(q),
+                after_equals,
+            } => {
+                if c == q {
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals,
+                    };
+                }
+            }
+            Attributes {
+                quote: None,
+                after_equals,
+            } => match c {
+                '>' => self.end_tag(out),
+                '=' => {
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals: true,
+                    }
+                }
+                c if c.is_whitespace() => {}
+                // Quotes only open a value right after `=` (`<p don't>` is no quote).
+                '"' | '\'' if after_equals => {
+                    self.state = Attributes {
+                        quote: Some(c),
+                        after_equals: false,
+                    }
+                }
+                _ => {
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals: false,
+                    }
+                }
+            },
+            Comment(dashes) => {
+                self.state = match c {
+                    '-' => Comment(dashes.saturating_add(1)),
+                    '>' if dashes >= 2 => Text,
+                    _ => Comment(0),
+                }
+            }
+            BogusComment => {
+                if c == '>' {
+                    self.state = Text;
+                }
+            }
+            RawText => {
+                self.raw_text_tail.push(c.to_ascii_lowercase());
+                if self.raw_text_tail.len() > self.raw_text_end.len() {
+                    let cut = self.raw_text_tail.len() - self.raw_text_end.len();
+                    // Only ASCII matters for the match; drop whole characters from the front.
+                    let cut = (cut..=self.raw_text_tail.len())
+                        .find(|&i| self.raw_text_tail.is_char_boundary(i))
+                        .unwrap_or(self.raw_text_tail.len());
+                    self.raw_text_tail.drain(..cut);
+                }
+                if self.raw_text_tail == self.raw_text_end {
+                    // The rest of the end tag, up to `>`, is read as attributes.
+                    self.raw_text_tail.clear();
+                    self.tag_name.clear();
+                    self.closing_tag = true;
+                    self.state = Attributes {
+                        quote: None,
+                        after_equals: false,
+                    };
+                }
+            }
+        }
+    }
+
+    fn start_tag_name(&mut self, first: char, closing: bool) {
+        self.tag_name.clear();
+        self.tag_name.push(first.to_ascii_lowercase());
+        self.closing_tag = closing;
+        self.state = HtmlState::TagName;
+    }
+
+    fn end_tag(&mut self, out: &mut String) {
+        if WORD_BREAKING_TAGS.contains(&self.tag_name.as_str()) {
+            out.push(' ');
+        }
+        self.state = HtmlState::Text;
+        if !self.closing_tag {
+            match self.tag_name.as_str() {
+                "script" => self.raw_text_end = "</script",
+                "style" => self.raw_text_end = "</style",
+                _ => return,
+            }
+            self.raw_text_tail.clear();
+            self.state = HtmlState::RawText;
+        }
+    }
+}
+
+/// Decodes character references: decimal and hexadecimal ones, and the named ones
+/// WordPress content commonly holds. Unknown names stay as written.
+pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        match decode_reference(after) {
+            Some((decoded, used)) => {
+                out.push_str(&decoded);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The reference at the start of `s` (just after `&`): its text and how many bytes it used.
+fn decode_reference(s: &str) -> Option<(String, usize)> {
+    if let Some(number) = s.strip_prefix('#') {
+        let (digits, radix, prefix) = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16, 2),
+            None => (number, 10, 1),
+        };
+        let len = digits
+            .bytes()
+            .take_while(|b| {
+                if radix == 16 {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        if len == 0 {
+            return None;
+        }
+        let value = u32::from_str_radix(&digits[..len], radix).unwrap_or(u32::MAX);
+        let semicolon = usize::from(digits[len..].starts_with(';'));
+        return Some((
+            numeric_reference(value).to_string(),
+            prefix + len + semicolon,
+        ));
+    }
+    let len = s.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    if len == 0 || !s[len..].starts_with(';') {
+        return None;
+    }
+    let decoded = match &s[..len] {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        "nbsp" => "\u{a0}",
+        "hellip" => "…",
+        "mdash" => "—",
+        "ndash" => "–",
+        "lsquo" => "‘",
+        "rsquo" => "’",
+        "sbquo" => "‚",
+        "ldquo" => "“",
+        "rdquo" => "”",
+        "bdquo" => "„",
+        "laquo" => "«",
+        "raquo" => "»",
+        "lsaquo" => "‹",
+        "rsaquo" => "›",
+        "prime" => "′",
+        "Prime" => "″",
+        "bull" => "•",
+        "middot" => "·",
+        "copy" => "©",
+        "reg" => "®",
+        "trade" => "™",
+        "deg" => "°",
+        "euro" => "€",
+        "pound" => "£",
+        "yen" => "¥",
+        "cent" => "¢",
+        "sect" => "§",
+        "para" => "¶",
+        "shy" => "\u{ad}",
+        "ensp" => "\u{2002}",
+        "emsp" => "\u{2003}",
+        "thinsp" => "\u{2009}",
+        "zwnj" => "\u{200c}",
+        "zwj" => "\u{200d}",
+        "iexcl" => "¡",
+        "iquest" => "¿",
+        "frac12" => "½",
+        "frac14" => "¼",
+        "frac34" => "¾",
+        name => {
+            let letter = LATIN1_NAMES.iter().position(|n| *n == name)?;
+            let letter = char::from_u32(0xC0 + letter as u32)?;
+            return Some((letter.to_string(), len + 1));
+        }
+    };
+    Some((decoded.to_owned(), len + 1))
+}
+
+/// Names of U+00C0–U+00FF (`&eacute;` and friends), in order.
+const LATIN1_NAMES: [&str; 64] = [
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
+/// A numeric reference as browsers read it: 128–159 are Windows-1252 (old WordPress
+/// content has `&#150;` for a dash), invalid values become U+FFFD.
+fn numeric_reference(value: u32) -> char {
+    const WINDOWS_1252: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match value {
+        0 => '\u{fffd}',
+        0x80..=0x9f => WINDOWS_1252[(value - 0x80) as usize],
+        _ => char::from_u32(value).unwrap_or('\u{fffd}'),
+    }
 }
 
 /// The first `max_chars` characters of the text, cut at a word boundary, with "…" when cut.
@@ -542,5 +963,61 @@ mod tests {
         assert_eq!(word_count(md), 10);
         assert_eq!(excerpt(md, 18), "Title Some bold…");
         assert_eq!(excerpt("short", 100), "short");
+    }
+
+    #[test]
+    fn plain_text_includes_raw_html_text() {
+        assert_eq!(
+            plain_text("<p>Hello <em>world</em></p>\n<ul><li>one</li></ul>"),
+            "Hello world one"
+        );
+        assert_eq!(
+            plain_text("<p>Caf&eacute; &amp; tea&hellip; &#8220;hi&#8221; &times;</p>"),
+            "Café & tea… “hi” ×"
+        );
+        // Markdown and inline HTML mixed.
+        assert_eq!(
+            plain_text("Some *text* with <b>bold</b> words."),
+            "Some text with bold words."
+        );
+    }
+
+    #[test]
+    fn plain_text_never_shows_script_or_style_content() {
+        let bodies = [
+            "<p>Before</p>\n<script>\nvar secret = 1;\n\nalert(secret);\n</script>\n<p>After</p>",
+            "Before <script>var secret = 1;</script> After",
+            "<div>Before\n<style>\n.secret { color: red }\n</style>\nAfter</div>",
+            "Before <!-- secret\ncomment --> After",
+            "<p>Before</p>\n\n<script>\nsecret()\n\n\nsecret()</script>\n\nAfter",
+        ];
+        for body in bodies {
+            let text = plain_text(body);
+            assert!(!text.contains("secret"), "{body:?} gave {text:?}");
+            assert!(
+                text.starts_with("Before") && text.ends_with("After"),
+                "{body:?} gave {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_text_separates_blocks_and_decodes_entities() {
+        assert_eq!(
+            html_text("<p>one</p><p>two<br>three</p><ul><li>four</li><li>five</li></ul>"),
+            "one two three four five"
+        );
+        assert_eq!(
+            html_text("a &lt; b &#x3E; c &#62; d &#150; e"),
+            "a < b > c > d – e"
+        );
+        assert_eq!(html_text("<a title=\"x > y\" href='/'>link</a>"), "link");
+        assert_eq!(html_text("1 < 2 and 3 > 2 <"), "1 < 2 and 3 > 2 <");
+        assert_eq!(html_text("<p don't>text</p>"), "text");
+        assert_eq!(html_text("a<!---->b<!-->c<!DOCTYPE html>d"), "abcd");
+        assert_eq!(
+            html_text("&#0; &#xD800; &#99999999999; &bogus;"),
+            "\u{fffd} \u{fffd} \u{fffd} &bogus;"
+        );
     }
 }

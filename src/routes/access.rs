@@ -99,6 +99,11 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
     route("GET", "/admin/export", AtLeast(Role::Admin)),
+    route("GET", "/admin/import/wordpress", AtLeast(Role::Admin)),
+    // A form without a file: admins get "choose the export file" (422).
+    route("POST", "/admin/import/wordpress", AtLeast(Role::Admin)),
+    // No such import: admins are sent back to the form (303).
+    route("GET", "/admin/import/wordpress/{id}", AtLeast(Role::Admin)),
     route("GET", "/admin/media", LoggedIn),
     // A form without a file: allowed roles get "choose a file" (422).
     route("POST", "/admin/media", LoggedIn),

@@ -141,7 +141,7 @@ async fn accept_uploads(
     }
     let multipart = Multipart::new(req.headers(), payload);
     let storage = state.media.storage.clone();
-    let received = upload::receive(multipart, &storage, max).await?;
+    let received = upload::receive(multipart, &storage, max).await?.files;
     if received.is_empty() {
         return Err(no_file());
     }

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod setup;
 pub mod tags;
 pub mod users;
+pub mod wordpress;
 
 use actix_web::web;
 
@@ -95,6 +96,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::show)
         .service(settings::update)
         .service(settings::export)
+        .service(wordpress::import_form)
+        .service(wordpress::start_import)
+        .service(wordpress::import_page)
         .service(public::site_css)
         .service(feeds::atom)
         .service(feeds::rss)

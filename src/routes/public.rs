@@ -21,6 +21,15 @@ pub struct PageQuery {
     page: Option<String>,
 }
 
+/// The home page's query: a page number, or a WordPress address (`/?p=ID`, `/?page_id=ID`)
+/// of an imported post.
+#[derive(Deserialize)]
+pub struct HomeQuery {
+    page: Option<String>,
+    p: Option<String>,
+    page_id: Option<String>,
+}
+
 /// `?page=N`: 1 when absent; anything that isn't a page number is a page that doesn't exist.
 fn page_number(query: &PageQuery) -> AppResult<i64> {
     match query.page.as_deref() {
@@ -41,9 +50,15 @@ fn page_number(query: &PageQuery) -> AppResult<i64> {
 #[get("/")]
 pub async fn home(
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: web::Query<HomeQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = page_number(&query)?;
+    let query = query.into_inner();
+    if let Some(id) = query.p.or(query.page_id) {
+        // WordPress numbers posts and pages alike: the importer records `/?p=ID` for both.
+        let old = format!("/?p={}", id.trim());
+        return redirect_from(&state, old).await;
+    }
+    let page = page_number(&PageQuery { page: query.page })?;
     archive_page(&state, Archive::Home, "/", None, String::new(), page).await
 }
 
@@ -360,14 +375,46 @@ fn structured_data(
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {
+    // Slugs may be non-ASCII (`/日本`): a header carries them percent-encoded.
+    let location = percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS);
     HttpResponse::MovedPermanently()
-        .insert_header((header::LOCATION, location.to_owned()))
+        .insert_header((header::LOCATION, location.to_string()))
         .finish()
 }
 
-/// Everything no route claimed. `/about/` redirects to `/about`; the rest is a 404.
-pub async fn fallback(req: HttpRequest) -> AppResult<HttpResponse> {
+/// 301 to the post an old address belongs to, or 404.
+async fn redirect_from(state: &AppState, old: String) -> AppResult<HttpResponse> {
+    let now = Utc::now().naive_utc();
+    let target = db::run(&state.pool, move |conn| {
+        Ok(public::redirect_target(conn, &old, now)?)
+    })
+    .await?;
+    match target {
+        Some(slug) => Ok(permanent_redirect(&format!("/{slug}"))),
+        None => Err(AppError::not_found()),
+    }
+}
+
+/// Everything no route claimed: an old address of a post (an imported site's permalinks
+/// like `/2019/03/04/hello/`) redirects to it; `/about/` redirects to `/about`; the rest is
+/// a 404.
+pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let path = req.path();
+    let reading = req.method() == actix_web::http::Method::GET
+        || req.method() == actix_web::http::Method::HEAD;
+    if reading && !path.starts_with("/api/") && !path.starts_with("/admin/") {
+        let old = crate::wordpress::import::old_address(path);
+        if old.len() > 1 {
+            let now = Utc::now().naive_utc();
+            let target = db::run(&state.pool, move |conn| {
+                Ok(public::redirect_target(conn, &old, now)?)
+            })
+            .await?;
+            if let Some(slug) = target {
+                return Ok(permanent_redirect(&format!("/{slug}")));
+            }
+        }
+    }
     if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
         let trimmed = path.trim_end_matches('/');
         let location = match req.query_string() {

@@ -614,3 +614,38 @@ pub struct MediaEditPage {
     pub form: crate::routes::media::DescribeForm,
     pub errors: FormErrors,
 }
+
+#[derive(Template)]
+#[template(path = "admin/import_wordpress.html")]
+pub struct ImportPage {
+    pub nav: AdminNav,
+    pub error: Option<String>,
+    pub roles: Vec<&'static str>,
+    pub max_mb: u64,
+    pub jobs: Vec<ImportSummary>,
+}
+
+/// A line of the recent imports list.
+pub struct ImportSummary {
+    pub id: u64,
+    pub file_name: String,
+    pub summary: String,
+}
+
+/// One import as its page shows it: running (with progress), failed, or done.
+pub struct ImportJobView {
+    pub file_name: String,
+    pub running: bool,
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+    pub error: Option<String>,
+    pub report: Option<crate::wordpress::import::Report>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/import_job.html")]
+pub struct ImportJobPage {
+    pub nav: AdminNav,
+    pub job: ImportJobView,
+}

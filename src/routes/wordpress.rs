@@ -1,0 +1,330 @@
+//! Importing a WordPress export from the dashboard (admins only): the file is uploaded
+//! (streamed to a temp file), the import runs in the background, and its page shows the
+//! progress, then the report. Imports are tracked in this server's memory: the page of an
+//! import lives on the node that ran it, until it restarts.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+use crate::auth::{self, CurrentUser};
+use crate::domain::Role;
+use crate::domain::permissions::{Action, Ownership};
+use crate::error::AppResult;
+use crate::media::upload;
+use crate::startup::AppState;
+use crate::store::audit;
+use crate::views::{self, AdminNav, ImportJobPage, ImportJobView, ImportPage, ImportSummary};
+use crate::wordpress::import::{self, Options, Progress, Report};
+
+/// Largest export accepted by upload (the file is streamed to disk, never held in memory).
+pub const MAX_EXPORT_BYTES: u64 = 1024 * 1024 * 1024;
+/// Finished imports remembered for their pages.
+const KEEP_FINISHED: usize = 20;
+
+#[derive(Debug, Clone)]
+enum State {
+    Running(Progress),
+    Done(Box<Report>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    file_name: String,
+    state: State,
+}
+
+/// The imports this server ran or is running, by id (newest has the highest).
+#[derive(Default)]
+pub struct ImportJobs {
+    jobs: Mutex<BTreeMap<u64, Job>>,
+}
+
+impl ImportJobs {
+    fn with<T>(&self, f: impl FnOnce(&mut BTreeMap<u64, Job>) -> T) -> T {
+        // A panic while holding the lock can't leave a job half-written: take it anyway.
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut jobs)
+    }
+
+    fn start(&self, file_name: String) -> u64 {
+        self.with(|jobs| {
+            let id = jobs.keys().next_back().map_or(1, |last| last + 1);
+            jobs.insert(
+                id,
+                Job {
+                    file_name,
+                    state: State::Running(Progress {
+                        phase: "Starting",
+                        ..Progress::default()
+                    }),
+                },
+            );
+            let finished: Vec<u64> = jobs
+                .iter()
+                .filter(|(_, job)| !matches!(job.state, State::Running(_)))
+                .map(|(&id, _)| id)
+                .collect();
+            for old in finished
+                .iter()
+                .take(finished.len().saturating_sub(KEEP_FINISHED))
+            {
+                jobs.remove(old);
+            }
+            id
+        })
+    }
+
+    fn set(&self, id: u64, state: State) {
+        self.with(|jobs| {
+            if let Some(job) = jobs.get_mut(&id) {
+                job.state = state;
+            }
+        });
+    }
+
+    fn get(&self, id: u64) -> Option<Job> {
+        self.with(|jobs| jobs.get(&id).cloned())
+    }
+
+    fn recent(&self) -> Vec<(u64, Job)> {
+        self.with(|jobs| {
+            jobs.iter()
+                .rev()
+                .map(|(&id, job)| (id, job.clone()))
+                .collect()
+        })
+    }
+}
+
+fn roles() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.as_str()).collect()
+}
+
+fn form_page(
+    state: &AppState,
+    nav: AdminNav,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let jobs = state
+        .imports
+        .recent()
+        .into_iter()
+        .map(|(id, job)| ImportSummary {
+            id,
+            summary: match &job.state {
+                State::Running(p) => format!("{}…", p.phase),
+                State::Done(report) => format!(
+                    "{} post(s) and page(s) imported, {} warning(s)",
+                    report.posts_imported(),
+                    report.warnings.len()
+                ),
+                State::Failed(_) => "failed".to_owned(),
+            },
+            file_name: job.file_name,
+        })
+        .collect();
+    let view = ImportPage {
+        nav,
+        error,
+        roles: roles(),
+        max_mb: MAX_EXPORT_BYTES / (1024 * 1024),
+        jobs,
+    };
+    views::html(status, &view)
+}
+
+#[get("/admin/import/wordpress")]
+pub async fn import_form(
+    CurrentUser(me): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    auth::require(&me, Action::ImportContent, Ownership::Site)?;
+    form_page(&state, AdminNav::new(&me, &session)?, None, StatusCode::OK)
+}
+
+/// Receives the export and starts importing it; answers with the import's page.
+#[post("/admin/import/wordpress")]
+pub async fn start_import(
+    CurrentUser(me): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    auth::require(&me, Action::ImportContent, Ownership::Site)?;
+    let again = |message: &str, status| {
+        form_page(
+            &state,
+            AdminNav::new(&me, &session)?,
+            Some(message.to_owned()),
+            status,
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_EXPORT_BYTES + 1024 * 1024) {
+        return Err(upload::too_large("The export", MAX_EXPORT_BYTES));
+    }
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return again(
+            "Choose the export file to upload.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let multipart = Multipart::new(req.headers(), payload);
+    let mut form = upload::receive(multipart, &state.media.storage, MAX_EXPORT_BYTES).await?;
+    let author_role = match form
+        .field("author_role")
+        .unwrap_or("author")
+        .parse::<Role>()
+    {
+        Ok(role) => role,
+        Err(_) => {
+            return again(
+                "Choose the role of imported authors from the list.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let file = match form.files.len() {
+        0 => {
+            return again(
+                "Choose the export file to upload.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        1 => form.files.remove(0),
+        _ => {
+            return again(
+                "Upload one export file at a time.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let id = state.imports.start(file.label.clone());
+    let address = auth::client_address(&req, state.trust_proxy);
+    let options = Options {
+        uploads: None,
+        author_role,
+        importer_id: Some(me.id),
+    };
+    let task_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let state = task_state;
+        let label = file.label.clone();
+        let worker_state = state.clone();
+        let outcome = web::block(move || {
+            let state = worker_state;
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| format!("cannot reach the database: {e}"))?;
+            let progress = |p: Progress| state.imports.set(id, State::Running(p));
+            let report = import::import(
+                &mut conn,
+                &state.media,
+                file.file.path(),
+                &file.label,
+                &options,
+                &progress,
+            )?;
+            let detail = format!(
+                "{}: {} post(s) and page(s)",
+                file.label,
+                report.posts_imported()
+            );
+            // The import is committed: a failed audit entry mustn't make it look failed.
+            let _ = audit::record(
+                &mut conn,
+                &audit::Entry {
+                    actor_id: options.importer_id,
+                    action: "wordpress.import",
+                    target: ("site", None),
+                    detail: &detail,
+                    ip_address: Some(&address),
+                },
+            );
+            // `file` (the temp file) is dropped, and so deleted, here.
+            Ok::<_, String>(report)
+        })
+        .await;
+        let outcome = match outcome {
+            Ok(Ok(report)) => {
+                state.pages.clear();
+                State::Done(Box::new(report))
+            }
+            Ok(Err(message)) => {
+                tracing::info!(file = %label, %message, "WordPress import refused");
+                State::Failed(message)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "WordPress import stopped");
+                State::Failed("the import stopped unexpectedly; nothing was imported".into())
+            }
+        };
+        state.imports.set(id, outcome);
+    });
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/admin/import/wordpress/{id}")))
+        .finish())
+}
+
+#[get("/admin/import/wordpress/{id}")]
+pub async fn import_page(
+    CurrentUser(me): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    auth::require(&me, Action::ImportContent, Ownership::Site)?;
+    let Some(job) = id.parse::<u64>().ok().and_then(|id| state.imports.get(id)) else {
+        // Likely a page left open across a restart: back to the form, saying why.
+        auth::set_flash(
+            &session,
+            "That import is not known to this server (imports are remembered until it restarts). Posts it imported are in the post list.",
+        )?;
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/admin/import/wordpress"))
+            .finish());
+    };
+    let mut view = ImportJobView {
+        file_name: job.file_name,
+        running: false,
+        phase: "",
+        done: 0,
+        total: 0,
+        error: None,
+        report: None,
+    };
+    match job.state {
+        State::Running(p) => {
+            view.running = true;
+            view.phase = p.phase;
+            view.done = p.done;
+            view.total = p.total;
+        }
+        State::Done(report) => view.report = Some(*report),
+        State::Failed(message) => view.error = Some(message),
+    }
+    let page = ImportJobPage {
+        nav: AdminNav::new(&me, &session)?,
+        job: view,
+    };
+    views::html(StatusCode::OK, &page)
+}
