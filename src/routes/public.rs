@@ -56,7 +56,9 @@ pub async fn home(
     if let Some(id) = query.p.or(query.page_id) {
         // WordPress numbers posts and pages alike: the importer records `/?p=ID` for both.
         let old = format!("/?p={}", id.trim());
-        return redirect_from(&state, old).await;
+        return redirect_for(&state, old)
+            .await?
+            .ok_or_else(AppError::not_found);
     }
     let page = page_number(&PageQuery { page: query.page })?;
     archive_page(&state, Archive::Home, "/", None, String::new(), page).await
@@ -382,17 +384,14 @@ fn permanent_redirect(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// 301 to the post an old address belongs to, or 404.
-async fn redirect_from(state: &AppState, old: String) -> AppResult<HttpResponse> {
+/// The 301 to the visible post an old address now belongs to, if there is one.
+async fn redirect_for(state: &AppState, old: String) -> AppResult<Option<HttpResponse>> {
     let now = Utc::now().naive_utc();
     let target = db::run(&state.pool, move |conn| {
         Ok(public::redirect_target(conn, &old, now)?)
     })
     .await?;
-    match target {
-        Some(slug) => Ok(permanent_redirect(&format!("/{slug}"))),
-        None => Err(AppError::not_found()),
-    }
+    Ok(target.map(|slug| permanent_redirect(&format!("/{slug}"))))
 }
 
 /// Everything no route claimed: an old address of a post (an imported site's permalinks
@@ -404,15 +403,10 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> AppResult
         || req.method() == actix_web::http::Method::HEAD;
     if reading && !path.starts_with("/api/") && !path.starts_with("/admin/") {
         let old = crate::wordpress::import::old_address(path);
-        if old.len() > 1 {
-            let now = Utc::now().naive_utc();
-            let target = db::run(&state.pool, move |conn| {
-                Ok(public::redirect_target(conn, &old, now)?)
-            })
-            .await?;
-            if let Some(slug) = target {
-                return Ok(permanent_redirect(&format!("/{slug}")));
-            }
+        if old.len() > 1
+            && let Some(redirect) = redirect_for(&state, old).await?
+        {
+            return Ok(redirect);
         }
     }
     if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
