@@ -186,6 +186,31 @@ pub fn from_local_file(
     }))
 }
 
+/// Checks a request before its body is read: refuses one that declares a length above
+/// `max_body_bytes` (413, naming `label` and its limit `max_file_bytes`), and says whether
+/// it is a multipart form at all.
+pub fn is_multipart_within(
+    req: &actix_web::HttpRequest,
+    max_body_bytes: u64,
+    label: &str,
+    max_file_bytes: u64,
+) -> AppResult<bool> {
+    use actix_web::http::header;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_body_bytes) {
+        return Err(too_large(label, max_file_bytes));
+    }
+    Ok(req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data")))
+}
+
 pub fn too_large(label: &str, max_bytes: u64) -> AppError {
     AppError::PayloadTooLarge(format!(
         "{label} is larger than the upload limit of {} MB.",

@@ -123,20 +123,8 @@ async fn accept_uploads(
 ) -> AppResult<Vec<MediaRow>> {
     auth::require(user, Action::UploadMedia, Ownership::Own)?;
     let max = state.media.max_upload_bytes;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > max * upload::MAX_FILES as u64 + 1024 * 1024) {
-        return Err(upload::too_large("The upload", max));
-    }
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+    let max_body = max * upload::MAX_FILES as u64 + 1024 * 1024;
+    if !upload::is_multipart_within(req, max_body, "The upload", max)? {
         return Err(no_file());
     }
     let multipart = Multipart::new(req.headers(), payload);

@@ -168,20 +168,8 @@ pub async fn start_import(
             status,
         )
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_EXPORT_BYTES + 1024 * 1024) {
-        return Err(upload::too_large("The export", MAX_EXPORT_BYTES));
-    }
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+    let max_body = MAX_EXPORT_BYTES + 1024 * 1024;
+    if !upload::is_multipart_within(&req, max_body, "The export", MAX_EXPORT_BYTES)? {
         return again(
             "Choose the export file to upload.",
             StatusCode::UNPROCESSABLE_ENTITY,
