@@ -628,6 +628,33 @@ async fn every_page_type_is_valid_html_and_accessible() {
     )
     .await;
     assert_eq!(page.status(), 303);
+    // A WordPress import, for its report page (with every section filled).
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wordpress.xml");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(fixture).unwrap()).file_name("old.xml"),
+    );
+    let started = http
+        .post(server.url(&format!("/admin/import/wordpress?csrf_token={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let import_report = started.headers()["location"].to_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let url = server.url(&import_report);
+        let page = http.get(url).send().await.unwrap().text().await.unwrap();
+        if page.contains("Done:") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the import did not finish: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let pages: Vec<(&str, String)> = vec![
         ("home", "/".into()),
@@ -646,6 +673,8 @@ async fn every_page_type_is_valid_html_and_accessible() {
         ("users", "/admin/users".into()),
         ("settings", "/admin/settings".into()),
         ("profile", "/admin/profile".into()),
+        ("import", "/admin/import/wordpress".into()),
+        ("import-report", import_report.clone()),
     ];
 
     // Nu Html Checker over the HTML as sent.
