@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use diesel::prelude::*;
 
-use common::{Backend, Site, get_page, logged_in};
+use common::{Backend, Site, get_page, logged_in, png, upload_api};
 
 on_both_backends!(backups_refuse_to_overwrite_and_postgres_ones_restore_with_import);
 
@@ -28,23 +28,7 @@ async fn a_backup_taken_while_editors_publish_restores_to_a_working_site() {
     let (client, csrf) = logged_in(&server, "admin@example.org", PASSWORD).await;
 
     // A file in the media library.
-    let mut png = Vec::new();
-    image::RgbImage::from_fn(64, 32, |x, _| image::Rgb([x as u8, 10, 200]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let uploaded: serde_json::Value = client
-        .post(server.url("/api/admin/media"))
-        .header("x-csrf-token", &csrf)
-        .multipart(reqwest::multipart::Form::new().part(
-            "files",
-            reqwest::multipart::Part::bytes(png).file_name("blue.png"),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, uploaded) = upload_api(&client, &server, &csrf, &[("blue.png", &png(64, 32))]).await;
     let media_url = uploaded["files"][0]["url"].as_str().unwrap().to_owned();
 
     // An editor keeps publishing while the backup runs.

@@ -567,25 +567,8 @@ async fn every_page_type_is_valid_html_and_accessible() {
             image::ImageFormat::Jpeg,
         )
         .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(photo).file_name("harbour.jpg"),
-        )
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("menu.pdf"),
-        );
-    let uploaded: serde_json::Value = http
-        .post(server.url("/api/admin/media"))
-        .header("x-csrf-token", &csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let files: [(&str, &[u8]); 2] = [("harbour.jpg", &photo), ("menu.pdf", b"%PDF-1.4\n%%EOF\n")];
+    let (_, uploaded) = common::upload_api(&http, &server, &csrf, &files).await;
     let image_id = uploaded["files"][0]["id"].as_i64().unwrap().to_string();
     let image_url = uploaded["files"][0]["url"].as_str().unwrap().to_owned();
     common::post_form(

@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{Backend, Site, get_page, logged_in, post_form};
+use common::{Backend, Site, get_page, logged_in, png, post_form, upload_api};
 
 on_both_backends!(
     a_site_round_trips_through_the_other_backend_unchanged,
@@ -86,23 +86,8 @@ async fn populated_site() -> Site {
     site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
     let server = site.start().await;
     let (client, csrf) = logged_in(&server, "admin@example.org", PASSWORD).await;
-    let mut png = Vec::new();
-    image::RgbImage::from_fn(700, 300, |x, _| image::Rgb([x as u8, 50, 90]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    let uploaded: serde_json::Value = client
-        .post(server.url("/api/admin/media"))
-        .header("x-csrf-token", &csrf)
-        .multipart(reqwest::multipart::Form::new().part(
-            "files",
-            reqwest::multipart::Part::bytes(png).file_name("harbour.png"),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, uploaded) =
+        upload_api(&client, &server, &csrf, &[("harbour.png", &png(700, 300))]).await;
     let image = uploaded["files"][0]["id"].as_i64().unwrap().to_string();
     let url = uploaded["files"][0]["url"].as_str().unwrap().to_owned();
     let body = format!("Ships and *gulls*.\n\n![The harbour]({url})");

@@ -3,13 +3,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use diesel::prelude::*;
 use folio::db::schema::media;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 
-use common::{Backend, Server, Site, get_page, logged_in, post_form};
+use common::{Backend, Server, Site, form_of, get_page, logged_in, png, post_form, upload_api};
 
 on_both_backends!(
     an_image_is_stored_once_with_clean_variants_and_served_for_good,
@@ -50,14 +50,6 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(&exif);
     out.extend_from_slice(&plain[2..]);
-    out
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(width, height, |x, _| image::Rgba([x as u8, 0, 0, 128]));
-    let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
     out
 }
 
@@ -110,15 +102,6 @@ async fn site_with_team(backend: &Backend, env: &[(&str, &str)]) -> (Site, Serve
     (site, server)
 }
 
-fn form_of(files: &[(&str, &[u8])]) -> Form {
-    files.iter().fold(Form::new(), |form, (name, bytes)| {
-        form.part(
-            "files",
-            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        )
-    })
-}
-
 /// Uploads through the plain form.
 async fn upload(
     client: &reqwest::Client,
@@ -134,44 +117,13 @@ async fn upload(
         .unwrap()
 }
 
-/// Uploads through the API; returns the status and the JSON answer.
-async fn upload_api(
-    client: &reqwest::Client,
-    server: &Server,
-    csrf: &str,
-    files: &[(&str, &[u8])],
-) -> (u16, serde_json::Value) {
-    let response = client
-        .post(server.url("/api/admin/media"))
-        .header("x-csrf-token", csrf)
-        .multipart(form_of(files))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
 fn media_dir(site: &Site) -> PathBuf {
     site.data_dir().join("media")
 }
 
 /// Every file under the media directory (relative paths), the temp directory included.
 fn files_on_disk(site: &Site) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&media_dir(site), &media_dir(site), &mut out);
-    out.sort();
-    out
+    common::files_under(&media_dir(site))
 }
 
 fn media_count(site: &Site) -> i64 {

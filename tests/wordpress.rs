@@ -304,7 +304,7 @@ async fn importing_the_same_export_again_adds_nothing(backend: Backend) {
     assert!(import(&site, &args).status.success());
     let first = counts(&site);
     let posts_before = posts_of(&site);
-    let media_files = files_under(&site.data_dir().join("media"));
+    let media_files = common::files_under(&site.data_dir().join("media"));
 
     let again = import(&site, &args);
     assert!(again.status.success(), "{again:?}");
@@ -317,30 +317,16 @@ async fn importing_the_same_export_again_adds_nothing(backend: Backend) {
     assert!(report.contains("media: 0 copied"), "{report}");
     assert_eq!(counts(&site), first);
     assert_eq!(posts_of(&site), posts_before);
-    assert_eq!(files_under(&site.data_dir().join("media")), media_files);
+    assert_eq!(
+        common::files_under(&site.data_dir().join("media")),
+        media_files
+    );
 
     // A post deleted for good since comes back on the next import; nothing else does.
     site.execute_sql("DELETE FROM posts WHERE slug = 'summer-regatta'");
     let third = stdout(&import(&site, &args));
     assert!(third.contains("Imported 1 post(s)"), "{third}");
     assert_eq!(counts(&site), first);
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 async fn bad_exports_are_refused_and_change_nothing(backend: Backend) {

@@ -445,3 +445,60 @@ pub fn shown_link(page: &str) -> String {
     let end = start + page[start..].find('"').unwrap();
     page[start..end].replace("&#38;", "&").replace("&amp;", "&")
 }
+
+/// A PNG of the given size (half-transparent red stripes).
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(width, height, |x, _| image::Rgba([x as u8, 0, 0, 128]));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// A multipart form with `files` as its file parts, as the media upload forms send them.
+pub fn form_of(files: &[(&str, &[u8])]) -> reqwest::multipart::Form {
+    files
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (name, bytes)| {
+            form.part(
+                "files",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            )
+        })
+}
+
+/// Uploads through the media API; returns the status and the JSON answer.
+pub async fn upload_api(
+    client: &reqwest::Client,
+    server: &Server,
+    csrf: &str,
+    files: &[(&str, &[u8])],
+) -> (u16, serde_json::Value) {
+    let response = client
+        .post(server.url("/api/admin/media"))
+        .header("x-csrf-token", csrf)
+        .multipart(form_of(files))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Every file under `root`, as sorted paths relative to it.
+pub fn files_under(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
