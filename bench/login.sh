@@ -10,21 +10,7 @@ runs="${RUNS:-20}"
 
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/folio"
-work="$(mktemp -d)"
-export FOLIO_DATA_DIR="$work/data" FOLIO_LOG=warn
-echo "benchmark password 123" | "$bin" user create --email bench@example.org --name Bench \
-  --role admin --password-stdin >/dev/null
-
-coproc SERVER { exec "$bin" serve --bind 127.0.0.1:0; }
-trap 'kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; rm -rf "$work"' EXIT
-base=""
-while read -r line <&"${SERVER[0]}"; do
-  if [[ "$line" == "Folio is listening on "* ]]; then
-    base="${line#Folio is listening on }"
-    base="${base%% *}"
-    break
-  fi
-done
+source bench/serve.sh
 
 for i in $(seq "$runs"); do
   jar="$work/cookies-$i"

@@ -12,21 +12,8 @@ runs="${RUNS:-5}"
 
 cargo build --release --quiet --bin folio --example photo
 dir="${CARGO_TARGET_DIR:-target}/release"
-work="$(mktemp -d)"
-export FOLIO_DATA_DIR="$work/data" FOLIO_LOG=warn
-echo "benchmark password 123" | "$dir/folio" user create --email bench@example.org --name Bench \
-  --role admin --password-stdin >/dev/null
-
-coproc SERVER { exec "$dir/folio" serve --bind 127.0.0.1:0; }
-trap 'kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; rm -rf "$work"' EXIT
-base=""
-while read -r line <&"${SERVER[0]}"; do
-  if [[ "$line" == "Folio is listening on "* ]]; then
-    base="${line#Folio is listening on }"
-    base="${base%% *}"
-    break
-  fi
-done
+bin="$dir/folio"
+source bench/serve.sh
 
 jar="$work/cookies"
 token=$(curl -s -c "$jar" "$base/admin/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p')
