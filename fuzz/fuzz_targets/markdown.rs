@@ -19,7 +19,10 @@ const HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852
 /// writes its own `<img>` tag from the author's alt text and title.
 static IMAGES: LazyLock<LibraryImages> = LazyLock::new(|| {
     let key = format!("e3/b0/{HASH}.jpg");
-    let dims = Dimensions { width: 2000, height: 1000 };
+    let dims = Dimensions {
+        width: 2000,
+        height: 1000,
+    };
     let picture = Picture::from_parts(&key, HASH, "image/jpeg", dims, "library alt");
     LibraryImages {
         by_hash: HashMap::from([(HASH.to_owned(), picture)]),
@@ -35,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let html = markdown::render(text, &IMAGES);
     assert_safe_html(html.as_str(), "render");
-    assert_safe_html(&markdown::render(text, &LibraryImages::default()).into_string(), "render without library");
+    assert_safe_html(
+        &markdown::render(text, &LibraryImages::default()).into_string(),
+        "render without library",
+    );
     let absolute = markdown::with_absolute_urls(html.as_str(), &BASE);
     assert_safe_html(&absolute, "with_absolute_urls");
     let _ = markdown::plain_text(text);

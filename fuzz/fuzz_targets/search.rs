@@ -25,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(fts.matches('"').count(), 2 * terms.words.len(), "{fts:?}");
         let ts = search::tsquery(&terms.words, prefix);
         assert!(
-            ts.chars().all(|c| c.is_alphanumeric() || " &:*".contains(c)),
+            ts.chars()
+                .all(|c| c.is_alphanumeric() || " &:*".contains(c)),
             "{ts:?}"
         );
     }

@@ -11,22 +11,81 @@ use html5ever::tokenizer::{
 /// Elements that must never come out of the sanitiser: they run script, load other
 /// documents or styles, change how the rest of the page parses, or submit forms.
 const FORBIDDEN_ELEMENTS: &[&str] = &[
-    "script", "style", "noscript", "template", "object", "embed", "applet", "frame",
-    "frameset", "form", "button", "base", "meta", "link", "svg", "math", "xmp", "noembed",
-    "noframes", "plaintext", "textarea", "title", "select", "portal",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "object",
+    "embed",
+    "applet",
+    "frame",
+    "frameset",
+    "form",
+    "button",
+    "base",
+    "meta",
+    "link",
+    "svg",
+    "math",
+    "xmp",
+    "noembed",
+    "noframes",
+    "plaintext",
+    "textarea",
+    "title",
+    "select",
+    "portal",
 ];
 
 /// Attributes that hold a URL a browser may load or navigate to.
 const URL_ATTRIBUTES: &[&str] = &[
-    "href", "src", "action", "formaction", "poster", "cite", "background", "longdesc",
-    "data", "xlink:href", "ping", "manifest", "lowsrc", "dynsrc", "codebase", "itemtype",
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "cite",
+    "background",
+    "longdesc",
+    "data",
+    "xlink:href",
+    "ping",
+    "manifest",
+    "lowsrc",
+    "dynsrc",
+    "codebase",
+    "itemtype",
 ];
 
 /// ammonia's default URL schemes: nothing else may appear in a link or source.
 const SAFE_SCHEMES: &[&str] = &[
-    "bitcoin", "ftp", "ftps", "geo", "git", "gopher", "http", "https", "im", "irc", "ircs",
-    "magnet", "mailto", "mms", "mx", "news", "nntp", "openpgp4fpr", "sip", "sms", "smsto",
-    "ssh", "tel", "url", "webcal", "wtai", "xmpp",
+    "bitcoin",
+    "ftp",
+    "ftps",
+    "geo",
+    "git",
+    "gopher",
+    "http",
+    "https",
+    "im",
+    "irc",
+    "ircs",
+    "magnet",
+    "mailto",
+    "mms",
+    "mx",
+    "news",
+    "nntp",
+    "openpgp4fpr",
+    "sip",
+    "sms",
+    "smsto",
+    "ssh",
+    "tel",
+    "url",
+    "webcal",
+    "wtai",
+    "xmpp",
 ];
 
 /// Problems found in HTML that came out of the sanitiser, in words (empty: safe). The HTML
@@ -87,7 +146,9 @@ impl Checker {
                 }
             }
             if name == "iframe" && attr_name == "src" && !is_allowed_embed(value) {
-                problems.push(format!("<iframe src=\"{value}\"> outside the embed allowlist"));
+                problems.push(format!(
+                    "<iframe src=\"{value}\"> outside the embed allowlist"
+                ));
             }
         }
     }
