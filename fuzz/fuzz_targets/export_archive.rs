@@ -1,7 +1,11 @@
 //! `folio import` on an archive of any bytes (gzip → tar → manifest.json, content.json,
 //! media/). Property: an error message or an import, never a panic. Each run gets a fresh
 //! data directory; an archive good enough to reach the database imports into SQLite there.
+//! Input that is not gzip is compressed first, so the fuzzer also reaches the tar and JSON
+//! layers directly instead of mostly breaking the deflate stream.
 #![no_main]
+
+use std::io::Write;
 
 use folio::config::StorageConfig;
 use folio::db::DatabaseUrl;
@@ -10,7 +14,14 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let dir = folio_fuzz::scratch();
     let archive = dir.path().join("site.tar.gz");
-    std::fs::write(&archive, data).expect("scratch file");
+    let bytes = if data.starts_with(&[0x1f, 0x8b]) {
+        data.to_vec()
+    } else {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(data).expect("in memory");
+        gzip.finish().expect("in memory")
+    };
+    std::fs::write(&archive, bytes).expect("scratch file");
     let data_dir = dir.path().join("data");
     let storage = StorageConfig {
         database: DatabaseUrl::Sqlite(data_dir.join("folio.db")),
