@@ -32,7 +32,7 @@ static IMAGES: LazyLock<LibraryImages> = LazyLock::new(|| {
 static BASE: LazyLock<url::Url> =
     LazyLock::new(|| url::Url::parse("https://site.example/blog/").expect("static URL"));
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: folio_fuzz::self_test(), |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

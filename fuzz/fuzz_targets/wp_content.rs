@@ -8,7 +8,7 @@ use folio::wordpress::content;
 use folio_fuzz::assert_safe_html;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: folio_fuzz::self_test(), |data: &[u8]| {
     let Ok(raw) = std::str::from_utf8(data) else {
         return;
     };

@@ -208,31 +208,29 @@ pub fn scratch() -> tempfile::TempDir {
         .expect("cannot create a scratch directory")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_checker_sees_what_a_browser_runs() {
-        for bad in [
-            "<script>alert(1)</script>",
-            "<img src=x onerror=alert(1)>",
-            "<a href=\"javascript:alert(1)\">x</a>",
-            "<a href=\" jav&#x09;ascript:alert(1)\">x</a>",
-            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-            "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
-            "<iframe src=\"https://www.youtube.com/embed/../../redirect?q=x\"></iframe>",
-            "<img srcset=\"/a.png 1x, data:image/svg+xml,x 2x\">",
-        ] {
-            assert!(!html_problems(bad).is_empty(), "{bad}");
-        }
-        for good in [
-            "<p><a href=\"/x\" rel=\"noopener\">x</a> <a href=\"https://a.example/\">y</a></p>",
-            "<iframe src=\"https://www.youtube.com/embed/abc\" loading=\"lazy\"></iframe>",
-            "<p title=\"&lt;script&gt;\">&lt;script&gt;alert(1)&lt;/script&gt;</p>",
-            "<a href=\"mailto:me@example.com\">m</a>",
-        ] {
-            assert_eq!(html_problems(good), Vec::<String>::new(), "{good}");
-        }
+/// Proves the checker before a run: each of these must be refused, each harmless one
+/// accepted. The HTML targets call it on start-up, so a checker that went blind fails CI.
+pub fn self_test() {
+    for bad in [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\" jav&#x09;ascript:alert(1)\">x</a>",
+        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+        "<iframe src=\"https://www.youtube.com/embed/../../redirect?q=x\"></iframe>",
+        "<iframe src=\"https://evil.example/\"></iframe>",
+        "<img srcset=\"/a.png 1x, data:image/svg+xml,x 2x\">",
+        "<p style=\"background:url(x)\">x</p>",
+    ] {
+        assert!(!html_problems(bad).is_empty(), "the checker misses {bad}");
+    }
+    for good in [
+        "<p><a href=\"/x\" rel=\"noopener\">x</a> <a href=\"https://a.example/\">y</a></p>",
+        "<iframe src=\"https://www.youtube.com/embed/abc\" loading=\"lazy\"></iframe>",
+        "<p title=\"&lt;script&gt;\">&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+        "<a href=\"mailto:me@example.com\">m</a>",
+    ] {
+        assert_eq!(html_problems(good), Vec::<String>::new(), "{good}");
     }
 }
