@@ -128,6 +128,18 @@ pub async fn compare(
         Ok((old, new, tz))
     })
     .await?;
+    // Comparing is CPU work, bounded in time and size: off the async threads.
+    let diff = {
+        let old_body = old
+            .as_ref()
+            .map(|r| r.body_markdown.clone())
+            .unwrap_or_default();
+        let new_body = new
+            .as_ref()
+            .map(|r| r.body_markdown.clone())
+            .unwrap_or_default();
+        web::block(move || render::diff::lines(&old_body, &new_body)).await?
+    };
     let describe = |r: &Option<Revision>| {
         r.as_ref()
             .map(|r| views::local_time(r.created_at, tz))
@@ -143,10 +155,8 @@ pub async fn compare(
             (Some(a), Some(b)) if a.title != b.title => Some((a.title.clone(), b.title.clone())),
             _ => None,
         },
-        lines: render::diff::lines(
-            old.as_ref().map_or("", |r| r.body_markdown.as_str()),
-            new.as_ref().map_or("", |r| r.body_markdown.as_str()),
-        ),
+        lines: diff.lines,
+        notice: diff.notice,
     };
     views::html(StatusCode::OK, &page)
 }
