@@ -4,14 +4,19 @@
 
 mod common;
 
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use folio::db::schema::revisions;
+use folio::db::schema::{media, revisions};
 
-use common::{Backend, Site, client, get_page, input_value, logged_in, post_form};
+use common::{Backend, Server, Site, client, get_page, input_value, logged_in, png, post_form};
 
-on_both_backends!(two_huge_very_different_revisions_compare_in_bounded_time_and_size,);
+on_both_backends!(
+    two_huge_very_different_revisions_compare_in_bounded_time_and_size,
+    an_upload_with_thousands_of_text_fields_is_refused_early_and_keeps_nothing,
+    an_upload_with_thousands_of_empty_file_parts_is_refused_and_keeps_nothing,
+);
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -98,5 +103,184 @@ async fn two_huge_very_different_revisions_compare_in_bounded_time_and_size(back
 
     // Meanwhile, and after, the server answers other requests.
     get_page(&client(), &server.url("/healthz"), 200).await;
+}
+
+/// A logged-in session usable from a raw socket: its cookie header and CSRF token.
+async fn raw_session(server: &Server) -> (String, String) {
+    let client = client();
+    let response = common::log_in(&client, server, "ada@example.org", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session: serde_json::Value = reqwest::Client::new()
+        .get(server.url("/api/admin/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (cookie, session["csrf_token"].as_str().unwrap().to_owned())
+}
+
+/// What a streamed upload got back, and how much of the body was sent by then.
+struct Streamed {
+    status: u16,
+    body: String,
+    parts_sent: usize,
+}
+
+/// POSTs `parts` (multipart parts, each with its headers) to the media API as a chunked
+/// body over a raw socket, one part per chunk, and reads the answer while still sending.
+async fn stream_upload(server: &Server, parts: Vec<Vec<u8>>) -> Streamed {
+    let (cookie, csrf) = raw_session(server).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(&address).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let head = format!(
+            "POST /api/admin/media HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\n\
+             X-CSRF-Token: {csrf}\r\nContent-Type: multipart/form-data; boundary=BOUNDARY\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        socket.write_all(head.as_bytes()).unwrap();
+        let mut writer = socket.try_clone().unwrap();
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&sent);
+        let sending = std::thread::spawn(move || {
+            for part in parts {
+                let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+                chunk.extend_from_slice(&part);
+                chunk.extend_from_slice(b"\r\n");
+                if writer.write_all(&chunk).is_err() {
+                    return; // the server stopped reading
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            let _ = writer.write_all(b"0\r\n\r\n");
+        });
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 16 * 1024];
+        let mut parts_sent = None;
+        loop {
+            match socket.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => {
+                    parts_sent.get_or_insert(sent.load(std::sync::atomic::Ordering::SeqCst));
+                    answer.extend_from_slice(&buffer[..n]);
+                }
+                Err(_) if !answer.is_empty() => break,
+                Err(e) => panic!("no answer to the upload: {e}"),
+            }
+        }
+        let _ = socket.shutdown(std::net::Shutdown::Both);
+        let _ = sending.join();
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("an HTTP answer: {answer}"));
+        Streamed {
+            status,
+            body: answer,
+            parts_sent: parts_sent.unwrap_or_default(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn text_part(name: &str, value: &[u8]) -> Vec<u8> {
+    let mut part = format!("--BOUNDARY\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+        .into_bytes();
+    part.extend_from_slice(value);
+    part.extend_from_slice(b"\r\n");
+    part
+}
+
+fn file_part(file_name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut part = format!(
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    part.extend_from_slice(bytes);
+    part.extend_from_slice(b"\r\n");
+    part
+}
+
+fn media_count(site: &Site) -> i64 {
+    media::table
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap()
+}
+
+async fn an_upload_with_thousands_of_text_fields_is_refused_early_and_keeps_nothing(
+    backend: Backend,
+) {
+    let site = site_with_author(&backend);
+    let server = site.start().await;
+    // 50,000 text fields of 1 KB (50 MB), then a real image.
+    const FIELDS: usize = 50_000;
+    let mut parts: Vec<Vec<u8>> = (0..FIELDS)
+        .map(|i| text_part(&format!("f{i}"), &[b'x'; 1024]))
+        .collect();
+    parts.push(file_part("real.png", &png(8, 8)));
+    parts.push(b"--BOUNDARY--\r\n".to_vec());
+
+    let started = Instant::now();
+    let answer = stream_upload(&server, parts).await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(answer.body.contains("form fields"), "{}", answer.body);
+    assert!(
+        answer.parts_sent < FIELDS,
+        "refused before the body was read to its end ({} parts sent)",
+        answer.parts_sent
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(media_count(&site), 0);
+    assert!(
+        common::files_under(&site.data_dir().join("media")).is_empty(),
+        "{:?}",
+        common::files_under(&site.data_dir().join("media"))
+    );
+    get_page(&client(), &server.url("/healthz"), 200).await;
+}
+
+async fn an_upload_with_thousands_of_empty_file_parts_is_refused_and_keeps_nothing(
+    backend: Backend,
+) {
+    let site = site_with_author(&backend);
+    let server = site.start().await;
+    // "No file chosen" inputs send an empty part with an empty file name.
+    let mut parts: Vec<Vec<u8>> = (0..2_000).map(|_| file_part("", b"")).collect();
+    parts.push(file_part("real.png", &png(8, 8)));
+    parts.push(b"--BOUNDARY--\r\n".to_vec());
+    let answer = stream_upload(&server, parts).await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(answer.body.contains("at most 20 files"), "{}", answer.body);
+    assert_eq!(media_count(&site), 0);
+    assert!(common::files_under(&site.data_dir().join("media")).is_empty());
+
+    // Within the bounds, a form with its few fields and files still works.
+    let parts = vec![
+        text_part("note", b"hello"),
+        file_part("", b""),
+        file_part("real.png", &png(8, 8)),
+        b"--BOUNDARY--\r\n".to_vec(),
+    ];
+    let answer = stream_upload(&server, parts).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(media_count(&site), 1);
 }
 
