@@ -16,6 +16,8 @@ on_both_backends!(
     two_huge_very_different_revisions_compare_in_bounded_time_and_size,
     an_upload_with_thousands_of_text_fields_is_refused_early_and_keeps_nothing,
     an_upload_with_thousands_of_empty_file_parts_is_refused_and_keeps_nothing,
+    parameters_a_route_ignores_share_one_cached_page,
+    the_page_cache_is_bounded_in_bytes_and_can_be_off,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -284,3 +286,124 @@ async fn an_upload_with_thousands_of_empty_file_parts_is_refused_and_keeps_nothi
     assert_eq!(media_count(&site), 1);
 }
 
+/// The `X-Cache` header of a GET.
+async fn x_cache(client: &reqwest::Client, url: &str) -> String {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {url}");
+    response
+        .headers()
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_else(|| "none".to_owned())
+}
+
+async fn parameters_a_route_ignores_share_one_cached_page(backend: Backend) {
+    let site = site_with_author(&backend);
+    let server = site.start().await;
+    let client = client();
+    assert_eq!(x_cache(&client, &server.url("/sitemap.xml")).await, "MISS");
+    // The reviewer's repro: 2,000 cache-busters, all answered from the one entry.
+    let mut misses = 0;
+    for n in 0..2_000 {
+        let url = server.url(&format!("/sitemap.xml?cb={n}&utm_source=x{n}"));
+        if x_cache(&client, &url).await != "HIT" {
+            misses += 1;
+        }
+    }
+    assert!(
+        misses <= 1,
+        "{misses} of 2,000 junk parameters made new entries"
+    );
+
+    // Parameters a route reads still make their own page, in any order.
+    assert_eq!(
+        x_cache(&client, &server.url("/search?q=rust")).await,
+        "MISS"
+    );
+    assert_eq!(
+        x_cache(&client, &server.url("/search?junk=1&q=rust")).await,
+        "HIT"
+    );
+    assert_eq!(
+        x_cache(&client, &server.url("/search?q=other")).await,
+        "MISS"
+    );
+    assert_eq!(x_cache(&client, &server.url("/")).await, "MISS");
+    assert_eq!(x_cache(&client, &server.url("/?ref=feed")).await, "HIT");
+    // `/?p=ID` (an imported WordPress address) is not the cached home page.
+    assert_eq!(
+        client
+            .get(server.url("/?p=12345"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // A parameter the route reads, given twice, is the route's to refuse.
+    assert_eq!(
+        client
+            .get(server.url("/search?q=rust&q=other"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+}
+
+async fn the_page_cache_is_bounded_in_bytes_and_can_be_off(backend: Backend) {
+    let site = Site::new(&backend);
+    let seeded = site.cli(&["seed", "--posts", "300"], None);
+    assert!(seeded.status.success(), "{seeded:?}");
+    let slugs: Vec<String> = {
+        use folio::db::schema::posts;
+        posts::table
+            .filter(posts::status.eq("published"))
+            .order(posts::id.asc())
+            .select(posts::slug)
+            .load(&mut site.connect())
+            .unwrap()
+    };
+    assert!(slugs.len() >= 300);
+    let client = client();
+
+    let server = site.start_with(&[("FOLIO_PAGE_CACHE_MB", "1")]).await;
+    let first = server.url(&format!("/{}", slugs[0]));
+    let started = Instant::now();
+    assert_eq!(x_cache(&client, &first).await, "MISS");
+    assert_eq!(x_cache(&client, &first).await, "HIT");
+    // Well over 1 MB of other articles pushes the first out.
+    let mut bytes = 0;
+    for slug in &slugs[1..] {
+        let response = client
+            .get(server.url(&format!("/{slug}")))
+            .send()
+            .await
+            .unwrap();
+        bytes += response.bytes().await.unwrap().len();
+        if bytes > 2 * 1024 * 1024 {
+            break;
+        }
+    }
+    assert!(
+        bytes > 2 * 1024 * 1024,
+        "the articles add up to {bytes} bytes"
+    );
+    assert!(
+        started.elapsed() < folio::cache::PAGE_TTL,
+        "too slow to tell eviction from expiry"
+    );
+    assert_eq!(x_cache(&client, &first).await, "MISS", "evicted");
+    // The latest pages are still there.
+    let last_url = server.url(&format!("/{}", slugs[slugs.len() / 2]));
+    let _ = x_cache(&client, &last_url).await;
+    assert_eq!(x_cache(&client, &last_url).await, "HIT");
+    drop(server);
+
+    let server = site.start_with(&[("FOLIO_PAGE_CACHE_MB", "0")]).await;
+    let home = server.url("/");
+    for _ in 0..3 {
+        assert_eq!(x_cache(&client, &home).await, "MISS", "the cache is off");
+    }
+}
