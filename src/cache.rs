@@ -94,8 +94,9 @@ impl SettingsCache {
 /// after *another* node's change; this node's own changes clear the cache at once, and
 /// every page expires when the next scheduled post falls due.
 pub const PAGE_TTL: Duration = Duration::from_secs(10);
-/// Pages kept at most (search results make the key space open-ended); full → start over.
-const MAX_PAGES: usize = 2_000;
+/// What an entry costs beyond its key and body (the map slot, the header values, the
+/// eviction queue).
+const ENTRY_OVERHEAD_BYTES: usize = 256;
 
 /// A rendered public page as it was sent.
 pub struct CachedPage {
@@ -104,21 +105,74 @@ pub struct CachedPage {
     pub etag: actix_web::http::header::EntityTag,
 }
 
+impl CachedPage {
+    fn cost(&self, key: &str) -> usize {
+        key.len() + self.body.len() + self.content_type.len() + ENTRY_OVERHEAD_BYTES
+    }
+}
+
+struct Entry {
+    stored: Instant,
+    page: Arc<CachedPage>,
+    /// Which `put` stored it, to tell its place in the eviction queue from older ones.
+    serial: u64,
+}
+
 #[derive(Default)]
 struct Pages {
-    entries: std::collections::HashMap<String, (Instant, Arc<CachedPage>)>,
+    entries: std::collections::HashMap<String, Entry>,
+    /// Keys in the order they were stored, oldest first, with the serial of that `put`
+    /// (a key stored again leaves a stale place behind, skipped when evicting).
+    order: std::collections::VecDeque<(String, u64)>,
+    bytes: usize,
+    serial: u64,
     /// When the next scheduled post becomes public (None: none scheduled); unknown
     /// (`known == false`) right after a clear.
     next_publication: Option<Instant>,
     known: bool,
 }
 
-#[derive(Default)]
+impl Pages {
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.entries.remove(key) {
+            self.bytes -= old.page.cost(key);
+        }
+    }
+
+    /// Drops the oldest entries until `room` more bytes fit within `max_bytes`.
+    fn make_room(&mut self, room: usize, max_bytes: usize) {
+        while self.bytes + room > max_bytes {
+            let Some((key, serial)) = self.order.pop_front() else {
+                break;
+            };
+            if self.entries.get(&key).is_some_and(|e| e.serial == serial) {
+                self.remove(&key);
+            }
+        }
+        // Stale places of keys stored again: keep the queue proportional to the entries.
+        if self.order.len() > 2 * self.entries.len() + 64 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(key, serial)| entries.get(key).is_some_and(|e| e.serial == *serial));
+        }
+    }
+}
+
+/// Rendered public pages of this node, bounded in bytes (keys, bodies and bookkeeping);
+/// when full, the oldest pages make room. A bound of 0 turns it off.
 pub struct PageCache {
+    max_bytes: usize,
     pages: std::sync::Mutex<Pages>,
 }
 
 impl PageCache {
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            pages: std::sync::Mutex::default(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
         self.pages
             .lock()
@@ -127,6 +181,9 @@ impl PageCache {
 
     /// A fresh copy of the page at `key`, if there is one.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        if self.max_bytes == 0 {
+            return None;
+        }
         let mut pages = self.lock();
         let now = Instant::now();
         if pages.next_publication.is_some_and(|due| due <= now) {
@@ -134,14 +191,14 @@ impl PageCache {
             return None;
         }
         match pages.entries.get(key) {
-            Some((stored, page)) if stored.elapsed() < PAGE_TTL => Some(Arc::clone(page)),
+            Some(entry) if entry.stored.elapsed() < PAGE_TTL => Some(Arc::clone(&entry.page)),
             _ => None,
         }
     }
 
     /// Whether `put` needs to be told when the next scheduled post falls due.
     pub fn needs_schedule(&self) -> bool {
-        !self.lock().known
+        self.max_bytes > 0 && !self.lock().known
     }
 
     /// Keeps a page. `next_publication` (how long until the next scheduled post) is
@@ -152,6 +209,10 @@ impl PageCache {
         page: Arc<CachedPage>,
         next_publication: Option<Option<Duration>>,
     ) {
+        let cost = page.cost(&key);
+        if cost > self.max_bytes {
+            return; // also when the cache is off
+        }
         let mut pages = self.lock();
         if let Some(next) = next_publication {
             pages.next_publication = next.map(|wait| Instant::now() + wait);
@@ -160,14 +221,83 @@ impl PageCache {
         if !pages.known {
             return;
         }
-        if pages.entries.len() >= MAX_PAGES {
-            pages.entries.clear();
-        }
-        pages.entries.insert(key, (Instant::now(), page));
+        pages.remove(&key);
+        pages.make_room(cost, self.max_bytes);
+        pages.serial += 1;
+        let serial = pages.serial;
+        pages.order.push_back((key.clone(), serial));
+        pages.bytes += cost;
+        pages.entries.insert(
+            key,
+            Entry {
+                stored: Instant::now(),
+                page,
+                serial,
+            },
+        );
     }
 
     /// After any change made through this node.
     pub fn clear(&self) {
         *self.lock() = Pages::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{EntityTag, HeaderValue};
+
+    fn page(bytes: usize) -> Arc<CachedPage> {
+        Arc::new(CachedPage {
+            body: vec![b'x'; bytes].into(),
+            content_type: HeaderValue::from_static("text/html"),
+            etag: EntityTag::new_strong("e".into()),
+        })
+    }
+
+    fn cache(max_bytes: usize) -> PageCache {
+        let cache = PageCache::new(max_bytes);
+        cache.put("/warm".into(), page(0), Some(None)); // learns the schedule
+        cache.clear();
+        cache.put("/warm".into(), page(0), Some(None));
+        cache
+    }
+
+    #[test]
+    fn the_oldest_pages_make_room_within_the_byte_bound() {
+        let cache = cache(10_000);
+        for i in 0..20 {
+            cache.put(format!("/p{i}"), page(1_000), None);
+            assert!(cache.lock().bytes <= 10_000);
+        }
+        assert!(cache.get("/p0").is_none(), "evicted");
+        assert!(cache.get("/p19").is_some());
+        let pages = cache.lock();
+        let counted: usize = pages.entries.iter().map(|(k, e)| e.page.cost(k)).sum();
+        assert_eq!(pages.bytes, counted);
+    }
+
+    #[test]
+    fn storing_a_key_again_replaces_it_and_keeps_the_queue_short() {
+        let cache = cache(100_000);
+        for _ in 0..1_000 {
+            cache.put("/same".into(), page(100), None);
+        }
+        let pages = cache.lock();
+        assert_eq!(pages.entries.len(), 2);
+        assert!(pages.order.len() <= 2 * 2 + 64 + 1);
+        assert_eq!(pages.bytes, page(100).cost("/same") + page(0).cost("/warm"));
+    }
+
+    #[test]
+    fn a_page_larger_than_the_cache_or_a_cache_of_zero_keeps_nothing() {
+        let cache = cache(1_000);
+        cache.put("/big".into(), page(5_000), None);
+        assert!(cache.get("/big").is_none());
+        let off = PageCache::new(0);
+        off.put("/".into(), page(10), Some(None));
+        assert!(off.get("/").is_none());
+        assert!(!off.needs_schedule());
     }
 }

@@ -115,6 +115,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=10_240))]
     pub max_upload_mb: u64,
 
+    /// Memory for this node's cache of rendered public pages, in megabytes; when full, the
+    /// oldest pages make room. 0 turns the cache off.
+    #[arg(long, env = "FOLIO_PAGE_CACHE_MB", default_value_t = 32,
+          value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub page_cache_mb: u64,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
@@ -271,6 +277,8 @@ pub struct ServeConfig {
     pub trust_proxy: bool,
     pub shutdown_timeout: Duration,
     pub max_upload_bytes: u64,
+    /// Bound of the page cache (0: off).
+    pub page_cache_bytes: usize,
 }
 
 /// How long a login lasts.
@@ -331,6 +339,8 @@ impl ServeConfig {
             trust_proxy: serve.trust_proxy,
             shutdown_timeout: Duration::from_secs(serve.shutdown_timeout),
             max_upload_bytes: serve.max_upload_mb * 1024 * 1024,
+            page_cache_bytes: usize::try_from(serve.page_cache_mb * 1024 * 1024)
+                .map_err(|_| "FOLIO_PAGE_CACHE_MB: too large for this machine".to_owned())?,
         })
     }
 }

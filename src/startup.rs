@@ -116,7 +116,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         sessions: config.sessions,
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
-        pages: crate::cache::PageCache::default(),
+        pages: crate::cache::PageCache::new(config.page_cache_bytes),
         media: crate::media::MediaConfig {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,

@@ -22,6 +22,7 @@ on_both_backends!(
     autosave_keeps_one_rolling_copy_and_offers_it_back,
     tags_are_renamed_merged_and_deleted,
     preview_links_show_a_draft_until_revoked_or_published,
+    an_autosave_is_readable_only_by_the_one_who_typed_it,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1315,4 +1316,130 @@ async fn preview_links_show_a_draft_until_revoked_or_published(backend: Backend)
             .status(),
         404
     );
+}
+
+async fn an_autosave_is_readable_only_by_the_one_who_typed_it(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    site.create_user(
+        "other-contributor@example.org",
+        "Another contributor",
+        "contributor",
+        PASSWORD,
+    );
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let id = write(
+        &contributor,
+        &server,
+        &c_csrf,
+        &[
+            ("title", "Mine"),
+            ("body", "Saved text."),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let autosave = |client: &reqwest::Client, csrf: &str, body: &str| {
+        client
+            .post(server.url(&format!("/api/admin/posts/{id}/autosave")))
+            .header("x-csrf-token", csrf)
+            .form(&[("title", "Mine"), ("body", body)])
+            .send()
+    };
+    assert_eq!(
+        autosave(&contributor, &c_csrf, "The contributor's unsaved words.")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // An editor may edit the post, and autosaves there too.
+    let (editor, e_csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    assert_eq!(
+        autosave(&editor, &e_csrf, "The editor's unsaved words.")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let autosave_of = |email: &str| -> i32 {
+        use folio::db::schema::users;
+        revisions::table
+            .inner_join(users::table.on(revisions::author_id.eq(users::id.nullable())))
+            .filter(revisions::post_id.eq(id))
+            .filter(revisions::is_autosave.eq(true))
+            .filter(users::email.eq(email))
+            .select(revisions::id)
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    let contributors = autosave_of("contributor@example.org");
+    let editors = autosave_of("editor@example.org");
+    let saved: i32 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .filter(revisions::is_autosave.eq(false))
+        .select(revisions::id)
+        .first(&mut site.connect())
+        .unwrap();
+    let status = |client: &reqwest::Client, path: String| {
+        let request = client.get(server.url(&path));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+
+    // Each reads their own autosave, as a revision and in a comparison...
+    let own = get_page(
+        &contributor,
+        &server.url(&format!("/admin/posts/{id}/revisions/{contributors}")),
+        200,
+    )
+    .await;
+    assert!(own.contains("unsaved words."), "{own}");
+    assert_eq!(
+        status(
+            &editor,
+            format!("/admin/posts/{id}/compare?from={saved}&to={editors}")
+        )
+        .await,
+        200
+    );
+    // ...and nobody else's, by any id they guess.
+    for (client, theirs) in [(&contributor, editors), (&editor, contributors)] {
+        assert_eq!(
+            status(client, format!("/admin/posts/{id}/revisions/{theirs}")).await,
+            404
+        );
+        assert_eq!(
+            status(
+                client,
+                format!("/admin/posts/{id}/compare?from={saved}&to={theirs}")
+            )
+            .await,
+            404
+        );
+        assert_eq!(
+            status(
+                client,
+                format!("/admin/posts/{id}/compare?from={theirs}&to={saved}")
+            )
+            .await,
+            404
+        );
+    }
+    let restored = post_form(
+        &contributor,
+        &server,
+        &format!("/admin/posts/{id}/revisions/{editors}/restore"),
+        &c_csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status(), 404);
+    assert_eq!(post_field(&site, id).2, "Saved text.");
+    // Another contributor can't reach the post's history at all.
+    let (other, _) = logged_in(&server, "other-contributor@example.org", PASSWORD).await;
+    for rev in [contributors, editors, saved] {
+        assert_eq!(
+            status(&other, format!("/admin/posts/{id}/revisions/{rev}")).await,
+            403
+        );
+    }
 }

@@ -187,9 +187,25 @@ pub fn parse_canonical_url(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// Whether `reader` may read a revision of a post they may edit. An autosave is its
+/// author's unsaved typing, not the post's history: nobody else reads it, editors and
+/// admins included.
+pub fn may_read_revision(reader: i32, author: Option<i32>, is_autosave: bool) -> bool {
+    !is_autosave || author == Some(reader)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_autosave_is_read_only_by_its_author() {
+        assert!(may_read_revision(1, Some(2), false));
+        assert!(may_read_revision(1, None, false));
+        assert!(may_read_revision(1, Some(1), true));
+        assert!(!may_read_revision(1, Some(2), true));
+        assert!(!may_read_revision(1, None, true));
+    }
     use chrono::NaiveDate;
 
     fn at(h: u32) -> NaiveDateTime {

@@ -15,6 +15,10 @@ use crate::error::{AppError, AppResult};
 
 /// Largest non-file field we read (the CSRF token, a form flag).
 const MAX_FIELD_BYTES: usize = 16 * 1024;
+/// At most this many non-file fields in one request, together at most `MAX_FIELDS_BYTES`:
+/// the forms that upload send two or three.
+pub const MAX_FIELDS: usize = 32;
+const MAX_FIELDS_BYTES: usize = 64 * 1024;
 const MAX_LABEL_CHARS: usize = 200;
 /// At most this many files in one request.
 pub const MAX_FILES: usize = 20;
@@ -44,36 +48,53 @@ impl Form {
 }
 
 /// Reads every part of `multipart`: file parts to temp files, parts without a file name
-/// as small text fields; an empty file input (no file chosen) is ignored.
+/// as small text fields; an empty file input (no file chosen) is ignored. Bounded: at most
+/// `MAX_FILES` file parts (empty ones included) and `MAX_FIELDS` small fields; beyond that
+/// the request is refused before the rest is read, and every temp file is deleted.
 pub async fn receive(
     mut multipart: Multipart,
     storage: &MediaStorage,
     max_bytes: u64,
 ) -> AppResult<Form> {
     let mut files = Vec::new();
+    let mut file_parts = 0;
     let mut fields = Vec::new();
+    let mut fields_bytes = 0;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(malformed)?;
         let file_name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename().map(str::to_owned));
         let Some(file_name) = file_name else {
+            if fields.len() == MAX_FIELDS {
+                return Err(AppError::PayloadTooLarge(format!(
+                    "The upload has more than {MAX_FIELDS} form fields; nothing was saved."
+                )));
+            }
             let name = field.name().unwrap_or_default().to_owned();
             let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
                 value.extend_from_slice(&chunk.map_err(malformed)?);
                 if value.len() > MAX_FIELD_BYTES {
-                    return Err(AppError::BadRequest(
-                        "A form field of the upload is too long.".into(),
+                    return Err(AppError::PayloadTooLarge(
+                        "A form field of the upload is too long; nothing was saved.".into(),
                     ));
                 }
+            }
+            fields_bytes += name.len() + value.len();
+            if fields_bytes > MAX_FIELDS_BYTES {
+                return Err(AppError::PayloadTooLarge(
+                    "The form fields of the upload are too long together; nothing was saved."
+                        .into(),
+                ));
             }
             fields.push((name, String::from_utf8_lossy(&value).into_owned()));
             continue;
         };
-        if files.len() == MAX_FILES {
-            return Err(AppError::BadRequest(format!(
-                "Upload at most {MAX_FILES} files at once."
+        file_parts += 1;
+        if file_parts > MAX_FILES {
+            return Err(AppError::PayloadTooLarge(format!(
+                "Upload at most {MAX_FILES} files at once; nothing was saved."
             )));
         }
         let label = clean_label(&file_name);

@@ -35,12 +35,12 @@ pub async fn cached_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD)
-        && is_public(req.path())
+        && let Some(key) = cache_key(&req)
         && let Some(state) = req.app_data::<web::Data<AppState>>()
-        && let Some(page) = state.pages.get(&cache_key(&req))
+        && let Some(page) = state.pages.get(&key)
     {
         let started = std::time::Instant::now();
-        let mut response = respond(&page, req.get_header::<IfNoneMatch>().as_ref());
+        let mut response = respond(&page, req.get_header::<IfNoneMatch>().as_ref(), HIT);
         super::security_headers::apply(response.headers_mut(), false);
         let request_id = super::request_log::new_request_id();
         if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -62,8 +62,54 @@ pub async fn cached_pages(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-fn cache_key(req: &ServiceRequest) -> String {
-    format!("{}?{}", req.path(), req.query_string())
+/// Says whether a page came from this node's page cache (`HIT`) or was rendered (`MISS`).
+const X_CACHE: &str = "x-cache";
+const HIT: &str = "HIT";
+const MISS: &str = "MISS";
+
+/// The page cache's key for a public page: the path as routed and only the query
+/// parameters its route reads, in a fixed order, so that parameters a route ignores (a
+/// cache-buster, tracking tags) share one entry. None (not cached) for other paths, and
+/// when a parameter the route reads comes twice (the route refuses that).
+fn cache_key(req: &ServiceRequest) -> Option<String> {
+    let path = req.match_info().as_str();
+    if !is_public(path) {
+        return None;
+    }
+    let read = parameters_read(path);
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if !read.contains(&name.as_ref()) {
+            continue;
+        }
+        if kept.iter().any(|(n, _)| *n == name) {
+            return None;
+        }
+        kept.push((name.into_owned(), value.into_owned()));
+    }
+    kept.sort();
+    let mut key = url::form_urlencoded::Serializer::new(format!("{path}?"));
+    key.extend_pairs(kept);
+    Some(key.finish())
+}
+
+/// The query parameters a public route reads (see `routes::public`); every other public
+/// page reads none. A route that starts reading a parameter must be listed here, or its
+/// pages would be cached as if it didn't.
+fn parameters_read(path: &str) -> &'static [&'static str] {
+    let one_segment_under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+    };
+    if path == "/" {
+        &["page", "p", "page_id"]
+    } else if path == "/search" {
+        &["q", "page"]
+    } else if one_segment_under("/tag/") || one_segment_under("/author/") {
+        &["page"]
+    } else {
+        &[]
+    }
 }
 
 pub async fn http_cache(
@@ -77,13 +123,17 @@ pub async fn http_cache(
         req.head_mut().method = Method::GET;
     }
     let changes_state = !matches!(*req.method(), Method::GET | Method::OPTIONS);
-    let cacheable = req.method() == Method::GET && is_public(req.path());
+    let key = match *req.method() {
+        Method::GET => cache_key(&req),
+        _ => None,
+    };
     let if_none_match = req.get_header::<IfNoneMatch>();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let key = cache_key(&req);
 
-    if cacheable && let Some(page) = state.as_ref().and_then(|s| s.pages.get(&key)) {
-        let response = respond(&page, if_none_match.as_ref());
+    if let Some(key) = &key
+        && let Some(page) = state.as_ref().and_then(|s| s.pages.get(key))
+    {
+        let response = respond(&page, if_none_match.as_ref(), HIT);
         return Ok(ServiceResponse::new(req.request().clone(), response));
     }
 
@@ -94,7 +144,10 @@ pub async fn http_cache(
     {
         state.pages.clear();
     }
-    if !(cacheable && res.status() == StatusCode::OK && !res.headers().contains_key(header::ETAG)) {
+    let Some(key) = key else {
+        return Ok(res);
+    };
+    if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return Ok(res);
     }
 
@@ -119,7 +172,7 @@ pub async fn http_cache(
     {
         remember(state, key, Arc::clone(&page)).await;
     }
-    let response = respond(&page, if_none_match.as_ref());
+    let response = respond(&page, if_none_match.as_ref(), MISS);
     Ok(ServiceResponse::new(req, response))
 }
 
@@ -142,7 +195,11 @@ async fn remember(state: &AppState, key: String, page: Arc<CachedPage>) {
 }
 
 /// The page, or 304 when the client already has it.
-fn respond(page: &CachedPage, if_none_match: Option<&IfNoneMatch>) -> HttpResponse {
+fn respond(
+    page: &CachedPage,
+    if_none_match: Option<&IfNoneMatch>,
+    x_cache: &'static str,
+) -> HttpResponse {
     let unchanged = match if_none_match {
         Some(IfNoneMatch::Any) => true,
         Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&page.etag)),
@@ -155,7 +212,8 @@ fn respond(page: &CachedPage, if_none_match: Option<&IfNoneMatch>) -> HttpRespon
     };
     response
         .insert_header(header::ETag(page.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL));
+        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL))
+        .insert_header((X_CACHE, x_cache));
     if unchanged {
         return response.finish();
     }

@@ -21,6 +21,18 @@ use crate::store::users::User;
 use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, RevisionsPage};
 use crate::{media, render};
 
+/// Revision `id` of post `post_id`, if `reader` may read it (someone else's autosave is
+/// as absent as a revision of another post).
+fn readable(
+    conn: &mut db::DbConnection,
+    post_id: i32,
+    id: i32,
+    reader: i32,
+) -> AppResult<Option<Revision>> {
+    Ok(revisions::find(conn, post_id, id)?
+        .filter(|r| rules::may_read_revision(reader, r.author_id, r.is_autosave)))
+}
+
 /// The post, if `user` may edit it.
 async fn editable(state: &AppState, user: &User, id: i32) -> AppResult<Post> {
     let post = load_post(state, id).await?;
@@ -70,8 +82,9 @@ pub async fn show(
     let (id, rev) = path.into_inner();
     let post = editable(&state, &user.0, id).await?;
     let tz = state.time_zone().await?;
+    let reader = user.0.id;
     let (revision, html) = db::run(&state.pool, move |conn| {
-        let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
+        let revision = readable(conn, id, rev, reader)?.ok_or_else(AppError::not_found)?;
         let html = media::render_markdown(conn, &revision.body_markdown)?;
         Ok((revision, html))
     })
@@ -108,6 +121,7 @@ pub async fn compare(
     let post_id = post.id;
     let CompareQuery { from, to } = query.into_inner();
     let tz = state.time_zone().await?;
+    let reader = user.0.id;
     let (old, new, tz) = db::run(&state.pool, move |conn| {
         let history = revisions::history(conn, post_id)?;
         let find = |conn: &mut db::DbConnection,
@@ -115,7 +129,7 @@ pub async fn compare(
                     fallback: usize|
          -> AppResult<Option<Revision>> {
             match wanted {
-                Some(id) => revisions::find(conn, post_id, id)?
+                Some(id) => readable(conn, post_id, id, reader)?
                     .map(Some)
                     .ok_or_else(|| {
                         AppError::NotFound(format!("Revision {id} is not one of this post's."))
@@ -128,6 +142,18 @@ pub async fn compare(
         Ok((old, new, tz))
     })
     .await?;
+    // Comparing is CPU work, bounded in time and size: off the async threads.
+    let diff = {
+        let old_body = old
+            .as_ref()
+            .map(|r| r.body_markdown.clone())
+            .unwrap_or_default();
+        let new_body = new
+            .as_ref()
+            .map(|r| r.body_markdown.clone())
+            .unwrap_or_default();
+        web::block(move || render::diff::lines(&old_body, &new_body)).await?
+    };
     let describe = |r: &Option<Revision>| {
         r.as_ref()
             .map(|r| views::local_time(r.created_at, tz))
@@ -143,10 +169,8 @@ pub async fn compare(
             (Some(a), Some(b)) if a.title != b.title => Some((a.title.clone(), b.title.clone())),
             _ => None,
         },
-        lines: render::diff::lines(
-            old.as_ref().map_or("", |r| r.body_markdown.as_str()),
-            new.as_ref().map_or("", |r| r.body_markdown.as_str()),
-        ),
+        lines: diff.lines,
+        notice: diff.notice,
     };
     views::html(StatusCode::OK, &page)
 }
@@ -168,7 +192,7 @@ pub async fn restore(
     let author = user.0.id;
     let saved = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let revision = revisions::find(conn, id, rev)?.ok_or_else(AppError::not_found)?;
+            let revision = readable(conn, id, rev, author)?.ok_or_else(AppError::not_found)?;
             let html = media::render_markdown(conn, &revision.body_markdown)?.into_string();
             revisions::restore_into_post(
                 conn,

@@ -533,6 +533,8 @@ pub struct CompareView {
     pub to_label: String,
     pub title_change: Option<(String, String)>,
     pub lines: Vec<crate::render::diff::DiffLine>,
+    /// Why the lines aren't the whole comparison, or that there is nothing to compare.
+    pub notice: Option<String>,
 }
 
 /// A file as the media library shows it.
