@@ -76,7 +76,17 @@ mod tests {
             assert_eq!(slugify(good).as_deref(), Some(good));
         }
         for bad in [
-            "", "-a", "a-", "a--b", "Hello", "/evil.example", "a/b", "a b", "..", "a.b", "a_b",
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "Hello",
+            "/evil.example",
+            "a/b",
+            "a b",
+            "..",
+            "a.b",
+            "a_b",
         ] {
             assert!(!is_slug(bad), "{bad}");
         }

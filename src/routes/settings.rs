@@ -233,8 +233,18 @@ pub async fn update(
     Ok(redirect("/admin/settings"))
 }
 
-/// The whole site as a `folio export` archive (without password hashes), for download.
+/// The export is a POST (below); a GET, e.g. an old bookmark, leads to the settings page
+/// where its form is, and starts nothing.
 #[get("/admin/export")]
+pub async fn export_form(user: CurrentUser) -> AppResult<HttpResponse> {
+    auth::require(&user.0, Action::ExportAndBackup, Ownership::Site)?;
+    Ok(redirect("/admin/settings"))
+}
+
+/// The whole site as a `folio export` archive (without password hashes), for download.
+/// A POST from the settings page's form (CSRF-checked): building it is heavy work, which
+/// a link, a prefetch or a cross-site image must not be able to start.
+#[post("/admin/export")]
 pub async fn export(
     user: CurrentUser,
     state: web::Data<AppState>,
