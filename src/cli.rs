@@ -56,9 +56,13 @@ pub fn export(
     Ok(())
 }
 
-pub fn import(global: &GlobalArgs, input: &std::path::Path, merge: bool) -> Result<(), String> {
+pub fn import(
+    global: &GlobalArgs,
+    input: &std::path::Path,
+    options: &crate::export::ImportOptions,
+) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
-    let imported = crate::export::import(&storage, input, merge)?;
+    let imported = crate::export::import(&storage, input, options)?;
     if imported.skipped.is_empty() {
         println!(
             "Imported {} from {}.",
@@ -74,6 +78,10 @@ pub fn import(global: &GlobalArgs, input: &std::path::Path, merge: bool) -> Resu
         for line in &imported.skipped {
             println!("  - {line}");
         }
+    }
+    println!("Accounts:");
+    for line in &imported.accounts {
+        println!("  - {line}");
     }
     for warning in &imported.warnings {
         println!("warning: {warning}");

@@ -159,6 +159,20 @@ pub enum Command {
         /// slug; posts whose slug is taken are left out and reported; nothing overwritten.
         #[arg(long)]
         merge: bool,
+        /// With --merge: keep the archive's admins as admins (otherwise they become
+        /// contributors). Merged accounts always come in disabled and without passwords.
+        #[arg(long, requires = "merge")]
+        allow_admins: bool,
+        /// Largest content.json to read, in megabytes (an archive declaring more is
+        /// refused before it is read).
+        #[arg(long, env = "FOLIO_IMPORT_MAX_CONTENT_MB",
+              default_value_t = crate::export::DEFAULT_MAX_CONTENT_MB,
+              value_parser = clap::value_parser!(u64).range(1..=65_536))]
+        max_content_mb: u64,
+        /// Largest media file to read, in megabytes (the upload limit of the site).
+        #[arg(long, env = "FOLIO_MAX_UPLOAD_MB", default_value_t = 25,
+              value_parser = clap::value_parser!(u64).range(1..=10_240))]
+        max_upload_mb: u64,
     },
     /// Import a WordPress export (Tools → Export → All content in WordPress): posts, pages,
     /// authors, categories and tags, and with --uploads the media files. Importing the same

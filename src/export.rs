@@ -5,7 +5,15 @@
 //! of `content.json`), `content.json` (every record, ids kept, times to the microsecond so
 //! both backends round-trip them alike) and `media/` (files named by their SHA-256, checked
 //! on import). Login tokens, the audit log and throttles are not part of a site's content.
+//!
+//! An archive is untrusted input: its checksum lives in its own manifest, so it only
+//! catches damage. Every entry's size is checked before it is read, every record by the
+//! forms' rules (`check`), HTML and search text are made again from the Markdown, and a
+//! merge brings accounts in disabled, without passwords, and admins only when asked.
 
+mod check;
+
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -17,6 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::config::StorageConfig;
 use crate::db::schema::{media, post_tags, posts, redirects, revisions, settings, tags, users};
 use crate::db::{self, DbConnection, dialect};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::media::storage::{self, MediaStorage};
 
@@ -357,23 +366,131 @@ pub struct Imported {
     pub skipped: Vec<String>,
     /// Images whose resized copies could not be made (the import itself stands).
     pub warnings: Vec<String>,
+    /// One line per account of the archive: what it became here (role, status, password).
+    pub accounts: Vec<String>,
+}
+
+/// How `folio import` treats an archive.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Add to a site that has content (accounts come in disabled, without passwords).
+    pub merge: bool,
+    /// With `merge`: keep the archive's admins as admins (otherwise contributors).
+    pub allow_admins: bool,
+    /// Largest `content.json` read (its size in the archive, before parsing).
+    pub max_content_bytes: u64,
+    /// Largest media file read (the site's upload limit).
+    pub max_media_bytes: u64,
+}
+
+/// Largest `manifest.json` read: a few hundred bytes in practice.
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
+/// The default of `--max-content-mb`: room for tens of thousands of long posts with
+/// their revisions; an archive that declares more is refused before it is read.
+pub const DEFAULT_MAX_CONTENT_MB: u64 = 512;
+
+fn mb(bytes: u64) -> u64 {
+    bytes.div_ceil(1024 * 1024)
 }
 
 /// Loads an archive into an empty database, or with `merge` into one that has content.
-/// The whole archive is checked before anything is written.
-pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Imported, String> {
+/// The whole archive is read and checked before anything is written, in one transaction;
+/// every entry's size is checked from its header before it is read.
+pub fn import(
+    storage: &StorageConfig,
+    input: &Path,
+    options: &ImportOptions,
+) -> Result<Imported, String> {
     let media_storage = MediaStorage::open(&storage.media_dir)
         .map_err(|e| format!("cannot use the media directory: {e}"))?;
-    let file =
-        std::fs::File::open(input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
+    let nothing = |why: String| format!("{}: {why}; nothing was imported", input.display());
+    let read = read_archive(&media_storage, input, options).map_err(&nothing)?;
+    let ReadArchive {
+        manifest,
+        content,
+        files,
+    } = read;
+
+    let (pool, _) = crate::startup::open_database(storage, 1).map_err(&nothing)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| nothing(format!("cannot reach the database: {e}")))?;
+    let (skipped, accounts) = db::write_transaction(&mut conn, |conn| -> Result<_, AppError> {
+        let existing: i64 = users::table.count().get_result(conn)?;
+        let posts_now: i64 = posts::table.count().get_result(conn)?;
+        let done = if existing == 0 && posts_now == 0 {
+            let accounts = content.users.iter().map(full_import_account).collect();
+            insert_all(conn, &content)?;
+            (Vec::new(), accounts)
+        } else if options.merge {
+            merge_into(conn, &content, options.allow_admins)?
+        } else {
+            return Err(AppError::Conflict(format!(
+                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database), or add --merge to add what doesn't collide"
+            )));
+        };
+        dialect::reset_id_sequences(conn)?;
+        Ok(done)
+    })
+    .map_err(|e| match e {
+        AppError::Conflict(message) => nothing(message),
+        other => nothing(format!("cannot import: {}", other.detailed())),
+    })?;
+    for (key, file) in files {
+        media_storage.place(file, &key).map_err(|e| {
+            format!(
+                "the records were imported, but the media file {key} could not be stored: {e}; import again with --merge after fixing the media directory"
+            )
+        })?;
+    }
+    let warnings = remake_variants(&media_storage, &content.media);
+    Ok(Imported {
+        counts: manifest.counts,
+        skipped,
+        warnings,
+        accounts,
+    })
+}
+
+/// What a full import (into an empty site: the operator moving their own site) makes of
+/// an account: everything as in the archive.
+fn full_import_account(user: &User) -> String {
+    let password = if user.password_hash.is_some() {
+        "with the password from the archive"
+    } else {
+        "without a password (set one with `folio user reset-password --link`)"
+    };
+    format!("{}: {}, {}, {password}", user.email, user.role, user.status)
+}
+
+/// An archive read and its files checked, nothing written yet.
+struct ReadArchive {
+    manifest: Manifest,
+    content: Content,
+    /// Media files (checked against their names and records) waiting to be placed.
+    files: Vec<(String, tempfile::NamedTempFile)>,
+}
+
+/// Reads the archive: `manifest.json`, then `content.json`, then the media files its
+/// records name, each once. Entries are taken raw (no extension headers, which the tar
+/// reader would load whole) and refused by their declared size before they are read.
+fn read_archive(
+    media_storage: &MediaStorage,
+    input: &Path,
+    options: &ImportOptions,
+) -> Result<ReadArchive, String> {
+    let file = std::fs::File::open(input).map_err(|e| format!("cannot open it: {e}"))?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let not_an_export = |why: String| format!("{} is not a Folio export: {why}", input.display());
+    let not_an_export = |why: String| format!("it is not a Folio export: {why}");
     let mut manifest: Option<Manifest> = None;
     let mut content: Option<Content> = None;
+    // Each file's size by key, from the records; taken out when the file is read.
+    let mut expected: HashMap<String, u64> = HashMap::new();
     let mut files: Vec<(String, tempfile::NamedTempFile)> = Vec::new();
     let entries = archive
         .entries()
-        .map_err(|e| not_an_export(e.to_string()))?;
+        .map_err(|e| not_an_export(e.to_string()))?
+        .raw(true);
     for entry in entries {
         let mut entry = entry.map_err(|e| not_an_export(e.to_string()))?;
         let name = entry
@@ -381,70 +498,100 @@ pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Impo
             .map_err(|e| not_an_export(e.to_string()))?
             .to_string_lossy()
             .into_owned();
+        if !entry.header().entry_type().is_file() {
+            return Err(not_an_export(format!("{name} is not a plain file")));
+        }
+        let size = entry.size();
         match name.as_str() {
             "manifest.json" => {
-                let found: Manifest = serde_json::from_reader(&mut entry)
+                if manifest.is_some() || size > MAX_MANIFEST_BYTES {
+                    return Err(not_an_export(
+                        "its manifest is not the one of an export".into(),
+                    ));
+                }
+                let found: Manifest = serde_json::from_reader((&mut entry).take(size))
                     .map_err(|e| not_an_export(format!("its manifest is unreadable ({e})")))?;
                 if found.format != FORMAT {
                     return Err(not_an_export(format!("its format is “{}”", found.format)));
                 }
                 if found.version > VERSION {
                     return Err(format!(
-                        "{} was made by a newer Folio (archive version {}; this one reads up to {VERSION}): upgrade Folio to import it",
-                        input.display(),
+                        "it was made by a newer Folio (archive version {}; this one reads up to {VERSION}): upgrade Folio to import it",
                         found.version
                     ));
                 }
                 manifest = Some(found);
             }
             "content.json" => {
-                let expected = manifest
-                    .as_ref()
-                    .ok_or_else(|| not_an_export("content.json comes before the manifest".into()))?
-                    .content_sha256
-                    .clone();
-                let mut bytes = Vec::new();
-                entry
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| not_an_export(e.to_string()))?;
-                if format!("{:x}", Sha256::digest(&bytes)) != expected {
+                let Some(found) = manifest.as_ref() else {
+                    return Err(not_an_export(
+                        "content.json comes before the manifest".into(),
+                    ));
+                };
+                if content.is_some() {
+                    return Err(not_an_export("it has two content.json".into()));
+                }
+                if size > options.max_content_bytes {
                     return Err(format!(
-                        "{}: content.json does not match its checksum in the manifest: the archive is damaged or was altered; nothing was imported",
-                        input.display()
+                        "content.json is {} MB, more than the {} MB an import reads (if the archive is your own, raise the limit with --max-content-mb {})",
+                        mb(size),
+                        mb(options.max_content_bytes),
+                        mb(size)
                     ));
                 }
-                content = Some(
-                    serde_json::from_slice(&bytes)
-                        .map_err(|e| not_an_export(format!("content.json is unreadable ({e})")))?,
-                );
+                let mut hashing = HashingReader {
+                    inner: (&mut entry).take(size),
+                    hasher: Sha256::new(),
+                };
+                let mut parsed: Content =
+                    serde_json::from_reader(std::io::BufReader::new(&mut hashing))
+                        .map_err(|e| not_an_export(format!("content.json is unreadable ({e})")))?;
+                if format!("{:x}", hashing.hasher.finalize()) != found.content_sha256 {
+                    return Err(
+                        "content.json does not match its checksum in the manifest: the archive is damaged or was altered"
+                            .into(),
+                    );
+                }
+                // Before any media file is read: they are checked against these records.
+                check::check(&mut parsed)?;
+                for file in &parsed.media {
+                    expected.insert(
+                        file.storage_key.clone(),
+                        u64::try_from(file.size_bytes).unwrap_or(u64::MAX),
+                    );
+                }
+                content = Some(parsed);
             }
             other => {
                 let key = other
                     .strip_prefix("media/")
                     .and_then(storage::parse_key)
                     .ok_or_else(|| not_an_export(format!("unexpected entry {other}")))?;
-                let mut temp = media_storage
-                    .temp_file()
-                    .map_err(|e| format!("cannot write to the media directory: {e}"))?;
-                let mut hasher = Sha256::new();
-                let mut buffer = vec![0u8; 64 * 1024];
-                loop {
-                    let n = entry
-                        .read(&mut buffer)
-                        .map_err(|e| not_an_export(e.to_string()))?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buffer[..n]);
-                    temp.write_all(&buffer[..n])
-                        .map_err(|e| format!("cannot write to the media directory: {e}"))?;
+                if content.is_none() {
+                    return Err(not_an_export(format!("{other} comes before content.json")));
                 }
-                if Some(format!("{:x}", hasher.finalize()).as_str()) != storage::hash_of(&key) {
+                let declared = expected.remove(&key).ok_or_else(|| {
+                    not_an_export(format!(
+                        "{other} is not the file of a media record, or is in it twice"
+                    ))
+                })?;
+                if size != declared {
                     return Err(format!(
-                        "{}: the media file {key} does not match its name: the archive is damaged or was altered; nothing was imported",
-                        input.display()
+                        "the media file {key} has {size} bytes, its record says {declared} bytes: the archive is damaged or was altered"
                     ));
                 }
+                if size > options.max_media_bytes {
+                    return Err(format!(
+                        "the media file {key} is {} MB, more than the upload limit of {} MB (raise it with --max-upload-mb)",
+                        mb(size),
+                        mb(options.max_media_bytes)
+                    ));
+                }
+                let media_type = content
+                    .as_ref()
+                    .and_then(|c| c.media.iter().find(|m| m.storage_key == key))
+                    .and_then(|m| crate::media::types::by_mime(&m.mime_type));
+                let temp = read_media_file(media_storage, &mut entry, size, &key, media_type)?;
                 files.push((key, temp));
             }
         }
@@ -454,52 +601,82 @@ pub fn import(storage: &StorageConfig, input: &Path, merge: bool) -> Result<Impo
     if content.counts() != manifest.counts {
         return Err(not_an_export("its counts do not match its content".into()));
     }
+    Ok(ReadArchive {
+        manifest,
+        content,
+        files,
+    })
+}
 
-    let (pool, _) = crate::startup::open_database(storage, 1)?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("cannot reach the database: {e}"))?;
-    let content_to_place = &content.media;
-    let skipped = db::write_transaction(&mut conn, |conn| -> Result<Vec<String>, AppError> {
-        let existing: i64 = users::table.count().get_result(conn)?;
-        let posts_now: i64 = posts::table.count().get_result(conn)?;
-        let skipped = if existing == 0 && posts_now == 0 {
-            insert_all(conn, &content)?;
-            Vec::new()
-        } else if merge {
-            merge_into(conn, &content)?
-        } else {
-            return Err(AppError::Conflict(format!(
-                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database), or add --merge to add what doesn't collide"
-            )));
-        };
-        dialect::reset_id_sequences(conn)?;
-        Ok(skipped)
-    })
-    .map_err(|e| match e {
-        AppError::Conflict(message) => message,
-        other => format!("cannot import: {}", other.detailed()),
-    })?;
-    for (key, file) in files {
-        media_storage
-            .place(file, &key)
-            .map_err(|e| format!("cannot store the media file {key}: {e}"))?;
+/// Copies one media file out of the archive into a temp file of the media directory,
+/// checking its hash against its name and its content against its record's type (as an
+/// upload is sniffed).
+fn read_media_file(
+    media_storage: &MediaStorage,
+    entry: &mut impl Read,
+    size: u64,
+    key: &str,
+    media_type: Option<&'static crate::media::types::MediaType>,
+) -> Result<tempfile::NamedTempFile, String> {
+    let mut temp = media_storage
+        .temp_file()
+        .map_err(|e| format!("cannot write to the media directory: {e}"))?;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(crate::media::types::SNIFF_BYTES);
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut reader = entry.take(size);
+    loop {
+        let n = reader
+            .read(&mut buffer)
+            .map_err(|e| format!("it is not a Folio export: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        let room = crate::media::types::SNIFF_BYTES.saturating_sub(head.len());
+        head.extend_from_slice(&buffer[..n.min(room)]);
+        hasher.update(&buffer[..n]);
+        temp.write_all(&buffer[..n])
+            .map_err(|e| format!("cannot write to the media directory: {e}"))?;
     }
-    let warnings = remake_variants(&media_storage, content_to_place);
-    Ok(Imported {
-        counts: manifest.counts,
-        skipped,
-        warnings,
-    })
+    if Some(format!("{:x}", hasher.finalize()).as_str()) != storage::hash_of(key) {
+        return Err(format!(
+            "the media file {key} does not match its name: the archive is damaged or was altered"
+        ));
+    }
+    let sniffed = crate::media::types::sniff(&head);
+    if sniffed.is_none() || sniffed != media_type {
+        return Err(format!(
+            "the media file {key} is not the type its record says"
+        ));
+    }
+    Ok(temp)
+}
+
+/// Hashes what is read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Adds the archive to a site that has content, overwriting nothing: users are matched by
 /// email and tags by slug; a post whose slug is taken, and a redirect whose old address is
 /// taken, are left out (with their revisions) and reported; settings are kept. Records get
 /// new ids after the site's own.
-fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<String>> {
-    use std::collections::HashMap;
+fn merge_into(
+    conn: &mut DbConnection,
+    content: &Content,
+    allow_admins: bool,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let mut skipped = Vec::new();
+    let mut accounts = Vec::new();
 
     let mut user_ids: HashMap<i32, i32> = HashMap::new();
     let mut next = after_max(
@@ -514,20 +691,27 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
             .first(conn)
             .optional()?;
         let id = match found {
-            Some(id) => id,
+            Some(id) => {
+                accounts.push(format!(
+                    "{}: already has an account here, left as it is",
+                    user.email
+                ));
+                id
+            }
             None => {
                 let slug_taken: i64 = users::table
                     .filter(users::slug.eq(&user.slug))
                     .count()
                     .get_result(conn)?;
-                let mut row = user.clone();
-                row.id = next;
+                let (row, line) = merged_account(user, next, allow_admins);
+                let mut row = row;
                 if slug_taken > 0 {
                     row.slug = format!("{}-{next}", user.slug);
                 }
                 diesel::insert_into(users::table)
                     .values(&row)
                     .execute(conn)?;
+                accounts.push(line);
                 next += 1;
                 row.id
             }
@@ -613,7 +797,7 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
             ));
             continue;
         };
-        let mut row = post.clone();
+        let mut row = rendered(conn, post)?;
         row.id = next;
         row.author_id = author_id;
         row.featured_media_id = post
@@ -689,7 +873,41 @@ fn merge_into(conn: &mut DbConnection, content: &Content) -> QueryResult<Vec<Str
     if !content.settings.is_empty() {
         skipped.push("settings: this site's own are kept".to_owned());
     }
-    Ok(skipped)
+    Ok((skipped, accounts))
+}
+
+/// An account of the archive new to this site, as a merge adds it: disabled and without
+/// a password (an archive's hash is a password its maker knows; an admin enables the
+/// account and sends a reset link), and an admin only with `--allow-admins` (otherwise a
+/// contributor). With the report line that says so.
+fn merged_account(user: &User, id: i32, allow_admins: bool) -> (User, String) {
+    let mut row = user.clone();
+    row.id = id;
+    row.password_hash = None;
+    row.status = crate::store::users::STATUS_DISABLED.to_owned();
+    row.session_epoch = 0;
+    row.last_login_at = None;
+    let role = if user.role == Role::Admin.as_str() && !allow_admins {
+        row.role = Role::Contributor.as_str().to_owned();
+        "admin in the archive, imported as contributor (add --allow-admins to keep the role)"
+            .to_owned()
+    } else {
+        user.role.clone()
+    };
+    let line = format!(
+        "{}: {role}, disabled, without a password (enable the account and send a reset link to let them in)",
+        user.email
+    );
+    (row, line)
+}
+
+/// A post of the archive with its HTML and search text made again from its Markdown, by
+/// the editor's render path (sanitised; library images looked up in this database).
+fn rendered(conn: &mut DbConnection, post: &Post) -> QueryResult<Post> {
+    let mut row = post.clone();
+    row.body_html = crate::media::render_markdown(conn, &post.body_markdown)?.into_string();
+    row.search_text = crate::render::markdown::plain_text(&post.body_markdown);
+    Ok(row)
 }
 
 /// The first id after the largest in use.
@@ -743,9 +961,9 @@ fn insert_all(conn: &mut DbConnection, content: &Content) -> QueryResult<()> {
             .values(row)
             .execute(conn)?;
     }
-    for row in &content.posts {
+    for post in &content.posts {
         diesel::insert_into(posts::table)
-            .values(row)
+            .values(&rendered(conn, post)?)
             .execute(conn)?;
     }
     for row in &content.post_tags {

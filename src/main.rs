@@ -22,7 +22,22 @@ fn main() -> ExitCode {
             include_credentials,
             force,
         }) => cli::export(&args.global, &output, include_credentials, force),
-        Some(Command::Import { file, merge }) => cli::import(&args.global, &file, merge),
+        Some(Command::Import {
+            file,
+            merge,
+            allow_admins,
+            max_content_mb,
+            max_upload_mb,
+        }) => cli::import(
+            &args.global,
+            &file,
+            &folio::export::ImportOptions {
+                merge,
+                allow_admins,
+                max_content_bytes: max_content_mb * 1024 * 1024,
+                max_media_bytes: max_upload_mb * 1024 * 1024,
+            },
+        ),
         Some(Command::ImportWordpress {
             file,
             uploads,

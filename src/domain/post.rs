@@ -171,6 +171,21 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// Longest old address a redirect keeps.
+pub const MAX_PATH_BYTES: usize = 2_048;
+
+/// Whether `raw` is an address on this site (`/old-post`, `/2019/03/04/hello`, `/?p=12`):
+/// one leading slash (`//host` would leave the site), no backslashes, spaces or control
+/// characters. For redirects that come from elsewhere (an imported archive).
+pub fn is_local_path(raw: &str) -> bool {
+    raw.len() <= MAX_PATH_BYTES
+        && raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
+
 /// An absolute http(s) URL, or nothing.
 pub fn parse_canonical_url(raw: &str) -> Result<Option<String>, String> {
     let raw = raw.trim();
@@ -213,6 +228,25 @@ mod tests {
             .unwrap()
             .and_hms_opt(h, 0, 0)
             .unwrap()
+    }
+
+    #[test]
+    fn local_paths_stay_on_the_site() {
+        for good in ["/old", "/2019/03/04/hello", "/?p=12", "/日本"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "old",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/a b",
+            "/a\nb",
+        ] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+        assert!(!is_local_path(&format!("/{}", "a".repeat(MAX_PATH_BYTES))));
     }
 
     #[test]

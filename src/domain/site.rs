@@ -139,6 +139,100 @@ impl SiteSettings {
     }
 }
 
+/// The site title, trimmed: 1 to `MAX_TITLE_CHARS` characters.
+pub fn parse_title(raw: &str) -> Result<String, String> {
+    let title = raw.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(format!(
+            "The site title has 1 to {MAX_TITLE_CHARS} characters."
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// The description, trimmed: at most `MAX_DESCRIPTION_CHARS` characters.
+pub fn parse_description(raw: &str) -> Result<String, String> {
+    let description = raw.trim();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(format!(
+            "The description has at most {MAX_DESCRIPTION_CHARS} characters."
+        ));
+    }
+    Ok(description.to_owned())
+}
+
+pub fn parse_posts_per_page(raw: &str) -> Result<u32, String> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err("Posts per page is a number from 1 to 100.".into()),
+    }
+}
+
+/// An IANA zone name.
+pub fn parse_time_zone(raw: &str) -> Result<String, String> {
+    let zone = raw.trim();
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err("Choose a time zone from the list.".into());
+    }
+    Ok(zone.to_owned())
+}
+
+/// The footer, trimmed: at most `MAX_FOOTER_CHARS` characters.
+pub fn parse_footer(raw: &str) -> Result<String, String> {
+    let footer = raw.trim();
+    if footer.chars().count() > MAX_FOOTER_CHARS {
+        return Err(format!(
+            "The footer has at most {MAX_FOOTER_CHARS} characters."
+        ));
+    }
+    Ok(footer.to_owned())
+}
+
+pub fn check_custom_css(raw: &str) -> Result<(), String> {
+    if raw.len() > MAX_CUSTOM_CSS_BYTES {
+        return Err(format!(
+            "Custom CSS is limited to {} KB.",
+            MAX_CUSTOM_CSS_BYTES / 1024
+        ));
+    }
+    Ok(())
+}
+
+/// A stored value that didn't come through the settings form (an imported archive),
+/// checked by the form's rules. `Ok(Some(id))` for the logo: the caller checks that the
+/// image exists.
+pub fn check_stored(key: &str, value: &str) -> Result<Option<i32>, String> {
+    let same = |normalised: String| {
+        if normalised == value {
+            Ok(None)
+        } else {
+            Err("not in the form the settings page stores".to_owned())
+        }
+    };
+    match key {
+        keys::TITLE => same(parse_title(value)?),
+        keys::DESCRIPTION => same(parse_description(value)?),
+        keys::ACCENT => same(parse_colour(value)?),
+        keys::PER_PAGE => same(parse_posts_per_page(value)?.to_string()),
+        keys::TIME_ZONE => same(parse_time_zone(value)?),
+        keys::NAVIGATION => same(format_navigation(&parse_navigation(value)?)),
+        keys::FOOTER => same(parse_footer(value)?),
+        keys::CUSTOM_CSS => check_custom_css(value).map(|()| None),
+        keys::FEED_FULL_TEXT => match value {
+            "true" | "false" => Ok(None),
+            _ => Err("is true or false".into()),
+        },
+        keys::LOGO => match value {
+            "" => Ok(None),
+            id => id
+                .parse::<i32>()
+                .map(Some)
+                .map_err(|_| "is a media id or empty".into()),
+        },
+        _ => Err("is not a setting of this Folio".into()),
+    }
+}
+
 /// `#abc` or `#aabbcc`, normalised to lower-case `#aabbcc`.
 pub fn parse_colour(raw: &str) -> Result<String, String> {
     let hex = raw.trim().trim_start_matches('#');
@@ -211,6 +305,29 @@ mod tests {
         assert!(parse_colour("red").is_err());
         assert!(parse_colour("#12345g").is_err());
         assert!(parse_colour("#1234;}body{").is_err());
+    }
+
+    #[test]
+    fn stored_values_are_checked_by_the_form_rules() {
+        for (key, value) in SiteSettings::default().to_stored() {
+            assert_eq!(check_stored(key, &value), Ok(None), "{key}");
+        }
+        assert_eq!(check_stored(keys::LOGO, "7"), Ok(Some(7)));
+        for (key, value) in [
+            (keys::ACCENT, "red;}body{display:none"),
+            (keys::NAVIGATION, "X = //evil.example"),
+            (keys::NAVIGATION, "X = javascript:alert(1)"),
+            (keys::TIME_ZONE, "Mars/Olympus"),
+            (keys::PER_PAGE, "0"),
+            (keys::TITLE, ""),
+            (keys::FEED_FULL_TEXT, "yes"),
+            (keys::LOGO, "../x"),
+            ("session_key", "x"),
+        ] {
+            assert!(check_stored(key, value).is_err(), "{key} = {value}");
+        }
+        let css = "a".repeat(MAX_CUSTOM_CSS_BYTES + 1);
+        assert!(check_stored(keys::CUSTOM_CSS, &css).is_err());
     }
 
     #[test]

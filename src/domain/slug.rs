@@ -25,6 +25,21 @@ pub fn slugify(text: &str) -> Option<String> {
     (!slug.is_empty()).then_some(slug)
 }
 
+/// Whether `raw` has the shape of a slug this site makes: lower-case letters and digits in
+/// groups joined by single hyphens (as `slugify` and `numbered` write them), at most
+/// `MAX_LEN` plus a numbering suffix. For slugs that come from elsewhere (an imported archive).
+pub fn is_slug(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.chars().count() <= MAX_LEN + 11
+        && raw
+            .split('-')
+            .all(|group| !group.is_empty() && group.chars().all(is_slug_char))
+}
+
+fn is_slug_char(c: char) -> bool {
+    c.is_alphanumeric() && c.to_lowercase().eq(std::iter::once(c))
+}
+
 /// The `attempt`-th candidate for a unique slug: `base`, then `base-2`, `base-3`, …
 pub fn numbered(base: &str, attempt: u32) -> String {
     if attempt <= 1 {
@@ -52,6 +67,30 @@ mod tests {
         let slug = slugify(&"word ".repeat(100)).unwrap();
         assert!(slug.chars().count() <= MAX_LEN + 4, "{slug}");
         assert!(!slug.ends_with('-'));
+    }
+
+    #[test]
+    fn slug_shapes_are_recognised() {
+        for good in ["hello-world", "ünïcödé-straße", "a", "post-2", "日本"] {
+            assert!(is_slug(good), "{good}");
+            assert_eq!(slugify(good).as_deref(), Some(good));
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "Hello",
+            "/evil.example",
+            "a/b",
+            "a b",
+            "..",
+            "a.b",
+            "a_b",
+        ] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+        assert!(!is_slug(&"a".repeat(200)));
     }
 
     #[test]

@@ -98,7 +98,10 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[("current_password", "nope")],
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
+    // A POST with the CSRF token: building the archive is heavy work. A GET leads to the
+    // settings page (303).
     route("GET", "/admin/export", AtLeast(Role::Admin)),
+    route("POST", "/admin/export", AtLeast(Role::Admin)),
     route("GET", "/admin/import/wordpress", AtLeast(Role::Admin)),
     // A form without a file: admins get "choose the export file" (422).
     route("POST", "/admin/import/wordpress", AtLeast(Role::Admin)),

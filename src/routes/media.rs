@@ -25,8 +25,8 @@ use crate::store::users::User;
 use crate::views::{self, AdminNav, FormErrors, MediaEditPage, MediaItem, MediaLibraryPage};
 
 const PAGE_SIZE: i64 = 24;
-const MAX_ALT_CHARS: usize = 500;
-const MAX_CAPTION_CHARS: usize = 2_000;
+pub const MAX_ALT_CHARS: usize = 500;
+pub const MAX_CAPTION_CHARS: usize = 2_000;
 
 #[derive(Debug, Deserialize)]
 pub struct LibraryQuery {

@@ -95,6 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(media::serve)
         .service(settings::show)
         .service(settings::update)
+        .service(settings::export_form)
         .service(settings::export)
         .service(wordpress::import_form)
         .service(wordpress::start_import)

@@ -100,89 +100,42 @@ impl From<&SiteSettings> for SettingsForm {
     }
 }
 
+/// The value, or `None` with its message added to `errors`.
+fn field<T>(errors: &mut FormErrors, name: &'static str, result: Result<T, String>) -> Option<T> {
+    result.map_err(|message| errors.add(name, message)).ok()
+}
+
+/// The form's fields by the rules of `domain::site` (which also check imported settings).
 fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
     let mut errors = FormErrors::default();
-    let title = form.title.trim().to_owned();
-    if title.is_empty() || title.chars().count() > site::MAX_TITLE_CHARS {
-        errors.add(
-            "title",
-            format!(
-                "The site title has 1 to {} characters.",
-                site::MAX_TITLE_CHARS
-            ),
-        );
-    }
-    let description = form.description.trim().to_owned();
-    if description.chars().count() > site::MAX_DESCRIPTION_CHARS {
-        errors.add(
-            "description",
-            format!(
-                "The description has at most {} characters.",
-                site::MAX_DESCRIPTION_CHARS
-            ),
-        );
-    }
-    let accent_colour = site::parse_colour(&form.accent_colour).unwrap_or_else(|m| {
-        errors.add("accent_colour", m);
-        String::new()
-    });
-    let posts_per_page = match form.posts_per_page.trim().parse::<u32>() {
-        Ok(n) if (1..=100).contains(&n) => n,
-        _ => {
-            errors.add(
-                "posts_per_page",
-                "Posts per page is a number from 1 to 100.",
-            );
-            10
-        }
-    };
-    let time_zone = form.time_zone.trim().to_owned();
-    if time_zone.parse::<chrono_tz::Tz>().is_err() {
-        errors.add("time_zone", "Choose a time zone from the list.");
-    }
-    let navigation = site::parse_navigation(&form.navigation).unwrap_or_else(|m| {
-        errors.add("navigation", m);
-        Vec::new()
-    });
-    let footer = form.footer.trim().to_owned();
-    if footer.chars().count() > site::MAX_FOOTER_CHARS {
-        errors.add(
-            "footer",
-            format!(
-                "The footer has at most {} characters.",
-                site::MAX_FOOTER_CHARS
-            ),
-        );
-    }
-    if form.custom_css.len() > site::MAX_CUSTOM_CSS_BYTES {
-        errors.add(
-            "custom_css",
-            format!(
-                "Custom CSS is limited to {} KB.",
-                site::MAX_CUSTOM_CSS_BYTES / 1024
-            ),
-        );
-    }
+    let e = &mut errors;
+    let title = field(e, "title", site::parse_title(&form.title));
+    let description = field(e, "description", site::parse_description(&form.description));
+    let accent_colour = field(e, "accent_colour", site::parse_colour(&form.accent_colour));
+    let posts_per_page = field(
+        e,
+        "posts_per_page",
+        site::parse_posts_per_page(&form.posts_per_page),
+    );
+    let time_zone = field(e, "time_zone", site::parse_time_zone(&form.time_zone));
+    let navigation = field(e, "navigation", site::parse_navigation(&form.navigation));
+    let footer = field(e, "footer", site::parse_footer(&form.footer));
+    let custom_css = field(e, "custom_css", site::check_custom_css(&form.custom_css));
     let feed_full_text = match form.feed_content.as_str() {
-        "full" => true,
-        "excerpt" => false,
-        _ => {
-            errors.add("feed_content", "Choose full text or excerpts.");
-            true
-        }
+        "full" => Ok(true),
+        "excerpt" => Ok(false),
+        _ => Err("Choose full text or excerpts.".to_owned()),
     };
+    let feed_full_text = field(e, "feed_content", feed_full_text);
     let logo_media_id = match form.logo_media_id.trim() {
-        "" => None,
-        raw => raw.parse::<i32>().ok().or_else(|| {
-            errors.add("logo_media_id", "Choose the logo from the list.");
-            None
-        }),
+        "" => Ok(None),
+        raw => raw
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| "Choose the logo from the list.".to_owned()),
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(SiteSettings {
-        logo_media_id,
+    let logo_media_id = field(e, "logo_media_id", logo_media_id);
+    match (
         title,
         description,
         accent_colour,
@@ -190,9 +143,35 @@ fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
         time_zone,
         navigation,
         footer,
-        custom_css: form.custom_css.clone(),
+        custom_css,
         feed_full_text,
-    })
+        logo_media_id,
+    ) {
+        (
+            Some(title),
+            Some(description),
+            Some(accent_colour),
+            Some(posts_per_page),
+            Some(time_zone),
+            Some(navigation),
+            Some(footer),
+            Some(()),
+            Some(feed_full_text),
+            Some(logo_media_id),
+        ) => Ok(SiteSettings {
+            logo_media_id,
+            title,
+            description,
+            accent_colour,
+            posts_per_page,
+            time_zone,
+            navigation,
+            footer,
+            custom_css: form.custom_css.clone(),
+            feed_full_text,
+        }),
+        _ => Err(errors),
+    }
 }
 
 #[post("/admin/settings")]
@@ -254,8 +233,18 @@ pub async fn update(
     Ok(redirect("/admin/settings"))
 }
 
-/// The whole site as a `folio export` archive (without password hashes), for download.
+/// The export is a POST (below); a GET, e.g. an old bookmark, leads to the settings page
+/// where its form is, and starts nothing.
 #[get("/admin/export")]
+pub async fn export_form(user: CurrentUser) -> AppResult<HttpResponse> {
+    auth::require(&user.0, Action::ExportAndBackup, Ownership::Site)?;
+    Ok(redirect("/admin/settings"))
+}
+
+/// The whole site as a `folio export` archive (without password hashes), for download.
+/// A POST from the settings page's form (CSRF-checked): building it is heavy work, which
+/// a link, a prefetch or a cross-site image must not be able to start.
+#[post("/admin/export")]
 pub async fn export(
     user: CurrentUser,
     state: web::Data<AppState>,

@@ -18,7 +18,7 @@ use crate::store::tags::{self, TagRow};
 use crate::store::users::User;
 use crate::views::{self, AdminNav, FormErrors, TagDeletePage, TagEditPage, TagsPage};
 
-const MAX_DESCRIPTION_CHARS: usize = 1_000;
+pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 
 fn require(user: &User) -> AppResult<()> {
     auth::require(user, Action::ManageTags, Ownership::Site)
