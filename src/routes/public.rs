@@ -369,11 +369,7 @@ fn structured_data(
         "publisher": { "@type": "Organization", "name": site.settings.title },
         "keywords": published.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
     });
-    // `<`, `>` and `&` occur only inside JSON strings, where \u escapes mean the same.
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    crate::render::markdown::json_without_markup(&data)
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {
