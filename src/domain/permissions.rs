@@ -75,6 +75,14 @@ pub fn may_invite(inviter: Role, role: Role) -> bool {
     }
 }
 
+/// Whether someone with `inviter`'s role may withdraw or replace a pending invitation
+/// for `invited` (`None` when the stored role can't be read: treated as admin). Only what
+/// one could have created oneself; re-inviting the same address replaces, so the same
+/// rule guards both.
+pub fn may_withdraw_invitation(inviter: Role, invited: Option<Role>) -> bool {
+    may_invite(inviter, invited.unwrap_or(Role::Admin))
+}
+
 /// The sentence a 403 page shows.
 pub fn refusal(action: Action, ownership: Ownership) -> String {
     let role = required_role(action, ownership);
@@ -140,6 +148,17 @@ mod tests {
         assert!(!may_invite(Editor, Admin));
         assert!(may_invite(Admin, Admin));
         assert!(!may_invite(Author, Contributor));
+    }
+
+    #[test]
+    fn editors_withdraw_only_what_they_could_have_made() {
+        assert!(may_withdraw_invitation(Editor, Some(Contributor)));
+        assert!(may_withdraw_invitation(Editor, Some(Author)));
+        assert!(!may_withdraw_invitation(Editor, Some(Editor)));
+        assert!(!may_withdraw_invitation(Editor, Some(Admin)));
+        assert!(!may_withdraw_invitation(Editor, None));
+        assert!(may_withdraw_invitation(Admin, None));
+        assert!(!may_withdraw_invitation(Author, Some(Contributor)));
     }
 
     #[test]
