@@ -719,9 +719,10 @@ async fn save(
     let author_id = user.id;
     let existing_id = existing.as_ref().map(|p| p.id);
     let old_slug = existing.as_ref().map(|p| p.slug.clone());
-    let was_public = existing
-        .as_ref()
-        .is_some_and(|p| matches!(p.stage(now), Stage::Published(_)));
+    let stage_before = existing.as_ref().map(|p| p.stage(now));
+    let was_public = matches!(stage_before, Some(Stage::Published(_)));
+    let ends_previews =
+        rules::save_ends_previews(stage_before, rules::stage(status, published_at, None, now));
     let expected_version = form.version.unwrap_or(1);
     let saved_form = form.clone();
 
@@ -792,6 +793,9 @@ async fn save(
                 }
                 None => posts::create(conn, kind, author_id, &content, status, published_at)?,
             };
+            if ends_previews {
+                crate::store::tokens::revoke_previews(conn, id)?;
+            }
             posts::set_featured(conn, id, featured)?;
             posts::set_tags(conn, id, &tags)?;
             posts::add_revision(conn, id, author_id, &title, &form.body)?;
