@@ -742,19 +742,11 @@ async fn save(
             }
             let slug = match wanted_slug {
                 Some(slug) => {
-                    if let Some((owner, owner_title)) = posts::slug_owner(conn, &slug)?
-                        && Some(owner) != existing_id
+                    if let Some(holder) = posts::slug_holder(conn, &slug)?
+                        && !holder.is(existing_id)
                     {
                         let mut errors = FormErrors::default();
-                        let title = if owner_title.is_empty() {
-                            "another post".to_owned()
-                        } else {
-                            format!("“{owner_title}”")
-                        };
-                        errors.add(
-                            "slug",
-                            format!("The slug “{slug}” is already used by {title}."),
-                        );
+                        errors.add("slug", slug_taken(&slug, &holder));
                         return Ok(Saved::Invalid(errors));
                     }
                     slug
@@ -849,6 +841,26 @@ async fn save(
             page.conflict = Some((current.title.clone(), current.body_markdown.clone()));
             send_editor(&state, page, StatusCode::CONFLICT).await
         }
+    }
+}
+
+/// Why the slug can't be had, naming who holds it.
+fn slug_taken(slug: &str, holder: &posts::SlugHolder) -> String {
+    let named = |title: &str| {
+        if title.is_empty() {
+            "another post".to_owned()
+        } else {
+            format!("“{title}”")
+        }
+    };
+    match holder {
+        posts::SlugHolder::Post { title, .. } => {
+            format!("The slug “{slug}” is already used by {}.", named(title))
+        }
+        posts::SlugHolder::Redirect { title, .. } => format!(
+            "The address /{slug} redirects to {} (it was its address before): choose another slug.",
+            named(title)
+        ),
     }
 }
 
