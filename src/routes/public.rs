@@ -73,8 +73,9 @@ pub async fn tag(
     let page = page_number(&query)?;
     let slug = slug.into_inner();
     let wanted = slug.clone();
+    let now = Utc::now().naive_utc();
     let tag = db::run(&state.pool, move |conn| {
-        Ok(public::tag_by_slug(conn, &wanted)?)
+        Ok(public::tag_by_slug(conn, &wanted, now)?)
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
@@ -98,8 +99,9 @@ pub async fn author(
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
     let wanted = slug.into_inner();
+    let now = Utc::now().naive_utc();
     let author = db::run(&state.pool, move |conn| {
-        Ok(public::author_by_slug(conn, &wanted)?)
+        Ok(public::author_by_slug(conn, &wanted, now)?)
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such author.".into()))?;
