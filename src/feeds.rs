@@ -156,7 +156,8 @@ pub fn rss(feed: &Feed<'_>) -> String {
             rss::Item {
                 title: Some(entry.post.display_title().to_owned()),
                 link: Some(url.clone()),
-                description: Some(excerpt(entry)),
+                // RSS descriptions are HTML: the excerpt is text, so it is escaped.
+                description: Some(render::markdown::escape_html(&excerpt(entry))),
                 content: is_html.then_some(body),
                 guid: Some(rss::Guid {
                     value: url,
@@ -236,15 +237,15 @@ pub fn json(feed: &Feed<'_>) -> String {
             item
         })
         .collect();
-    serde_json::json!({
+    let document = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "home_page_url": feed.absolute(&feed.page_path),
         "feed_url": feed.absolute(&feed.self_path),
         "description": feed.site.description,
         "items": items,
-    })
-    .to_string()
+    });
+    render::markdown::json_without_markup(&document)
 }
 
 /// One `<url>` of the sitemap: a path and when it last changed.

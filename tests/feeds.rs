@@ -11,6 +11,7 @@ on_both_backends!(
     feeds_carry_the_latest_published_posts_with_absolute_urls,
     feeds_follow_the_excerpt_setting_and_tags,
     sitemap_and_robots_list_every_public_address,
+    feeds_carry_text_typed_as_text_never_as_markup,
 );
 
 fn add(
@@ -239,4 +240,98 @@ async fn sitemap_and_robots_list_every_public_address(backend: Backend) {
         robots.contains("Disallow: /admin")
             && robots.contains(&format!("Sitemap: {}/sitemap.xml", server.base))
     );
+}
+
+/// What a reader shows for a feed text: HTML-typed text is markup (and must carry no
+/// script element), plain text is shown as it is.
+fn shown(text: &feed_rs::model::Text, what: &str) -> String {
+    if text.content_type.to_string().starts_with("text/html") {
+        assert!(
+            !text.content.to_ascii_lowercase().contains("<script"),
+            "{what}: a live script element in {:?}",
+            text.content
+        );
+        folio::render::markdown::decode_entities(&text.content).into_owned()
+    } else {
+        text.content.clone()
+    }
+}
+
+async fn feeds_carry_text_typed_as_text_never_as_markup(backend: Backend) {
+    let site = site_with_posts(&backend);
+    let title = "Why <script>alert(1)</script> & friends fail";
+    let excerpt = "Typed as text: <script>alert(2)</script> <b>bold?</b>";
+    {
+        let mut conn = site.connect();
+        let body = "About &lt;script&gt;alert(3)&lt;/script&gt; in a sentence.";
+        let html = folio::render::render(body, &Default::default()).into_string();
+        let content = Content {
+            title,
+            slug: "script-tags",
+            body_markdown: body,
+            body_html: &html,
+            excerpt,
+            meta_title: None,
+            meta_description: None,
+            canonical_url: None,
+        };
+        let id = posts::create(
+            &mut conn,
+            Kind::Post,
+            1,
+            &content,
+            Status::Published,
+            Some(Utc::now().naive_utc()),
+        )
+        .unwrap();
+        posts::set_tags(&mut conn, id, &["Rust".to_owned()]).unwrap();
+    }
+    for full_text in [true, false] {
+        site.execute_sql("DELETE FROM settings WHERE key = 'feed_full_text'");
+        site.execute_sql(&format!(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('feed_full_text', '{full_text}', '2026-01-01 00:00:00')"
+        ));
+        let server = site.start().await;
+        for (path, content_type) in [
+            ("/feed.xml", "application/atom+xml"),
+            ("/rss.xml", "application/rss+xml"),
+            ("/feed.json", "application/feed+json"),
+            ("/tag/rust/feed.xml", "application/atom+xml"),
+            ("/tag/rust/rss.xml", "application/rss+xml"),
+            ("/tag/rust/feed.json", "application/feed+json"),
+        ] {
+            let what = format!("{path} (full text: {full_text})");
+            let raw = get_page(&client(), &server.url(path), 200).await;
+            assert!(
+                !raw.contains("<script"),
+                "{what}: a live script element in the document"
+            );
+            let feed = parse(&server.url(path), content_type).await;
+            let entry = feed
+                .entries
+                .iter()
+                .find(|e| e.links.iter().any(|l| l.href.ends_with("/script-tags")))
+                .unwrap_or_else(|| panic!("{what}: the post is in the feed"));
+            let entry_title = entry.title.as_ref().expect("a title");
+            assert_eq!(shown(entry_title, &what), title, "{what}: title");
+            match &entry.summary {
+                Some(summary) => assert_eq!(shown(summary, &what), excerpt, "{what}: summary"),
+                // Atom carries either the full text or the excerpt.
+                None => assert!(full_text && path.ends_with("feed.xml"), "{what}: a summary"),
+            }
+            if let Some(content) = &entry.content
+                && let Some(body) = &content.body
+            {
+                if content.content_type.to_string().starts_with("text/html") {
+                    assert!(
+                        !body.to_ascii_lowercase().contains("<script"),
+                        "{what}: content {body}"
+                    );
+                } else {
+                    assert_eq!(body, excerpt, "{what}: plain-text content");
+                }
+            }
+        }
+        server.stop().await;
+    }
 }

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{Backend, Server, Site, get_page, input_value, logged_in, post_form};
+use common::{
+    Backend, Server, Site, get_page, input_value, logged_in, post_form, save_post as save,
+    write_post as write,
+};
 use diesel::prelude::*;
 use folio::db::schema::{post_tags, posts, redirects, revisions, tags};
 
@@ -39,74 +42,6 @@ async fn site_with_team(backend: &Backend) -> (Site, Server) {
     }
     let server = site.start().await;
     (site, server)
-}
-
-/// Creates a post through the editor; returns its id.
-async fn write(
-    client: &reqwest::Client,
-    server: &Server,
-    csrf: &str,
-    fields: &[(&str, &str)],
-) -> i32 {
-    let response = post_form(client, server, "/admin/posts", csrf, fields).await;
-    assert_eq!(
-        response.status(),
-        303,
-        "create {fields:?}: {}",
-        response.text().await.unwrap()
-    );
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    location
-        .trim_start_matches("/admin/posts/")
-        .trim_end_matches("/edit")
-        .parse()
-        .unwrap()
-}
-
-/// Loads the editor and sends it back with `changes` and `action`, like a browser would.
-async fn save(
-    client: &reqwest::Client,
-    server: &Server,
-    id: i32,
-    changes: &[(&str, &str)],
-    action: &str,
-) -> reqwest::Response {
-    let page = get_page(client, &server.url(&format!("/admin/posts/{id}/edit")), 200).await;
-    let mut form: Vec<(String, String)> = [
-        "csrf_token",
-        "version",
-        "title",
-        "slug",
-        "tags",
-        "publish_at",
-        "canonical_url",
-        "meta_title",
-    ]
-    .iter()
-    .filter_map(|name| {
-        input_value(&page, name).map(|v| {
-            (
-                name.to_string(),
-                v.replace("&#34;", "\"").replace("&#38;", "&"),
-            )
-        })
-    })
-    .collect();
-    let body_start = page.find("name=\"body\"").unwrap();
-    let text_start = body_start + page[body_start..].find('>').unwrap() + 1;
-    let text_end = text_start + page[text_start..].find("</textarea>").unwrap();
-    form.push(("body".into(), page[text_start..text_end].to_owned()));
-    for (name, value) in changes {
-        form.retain(|(n, _)| n != name);
-        form.push((name.to_string(), value.to_string()));
-    }
-    form.push(("action".into(), action.into()));
-    client
-        .post(server.url(&format!("/admin/posts/{id}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
 }
 
 fn post_field(site: &Site, id: i32) -> (String, String, String, i32) {

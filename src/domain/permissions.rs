@@ -75,6 +75,26 @@ pub fn may_invite(inviter: Role, role: Role) -> bool {
     }
 }
 
+/// Whether a post or page is listed to someone outside the public site (e.g. under a
+/// file's "Used by"): what the public can see, and what they may open in the editor —
+/// never the title of someone else's draft they could not open.
+pub fn may_see_post(role: Role, ownership: Ownership, is_page: bool, is_public: bool) -> bool {
+    is_public
+        || if is_page {
+            can(role, Action::ManagePages, Ownership::Site)
+        } else {
+            can(role, Action::WriteDraft, ownership)
+        }
+}
+
+/// Whether someone with `inviter`'s role may withdraw or replace a pending invitation
+/// for `invited` (`None` when the stored role can't be read: treated as admin). Only what
+/// one could have created oneself; re-inviting the same address replaces, so the same
+/// rule guards both.
+pub fn may_withdraw_invitation(inviter: Role, invited: Option<Role>) -> bool {
+    may_invite(inviter, invited.unwrap_or(Role::Admin))
+}
+
 /// The sentence a 403 page shows.
 pub fn refusal(action: Action, ownership: Ownership) -> String {
     let role = required_role(action, ownership);
@@ -140,6 +160,39 @@ mod tests {
         assert!(!may_invite(Editor, Admin));
         assert!(may_invite(Admin, Admin));
         assert!(!may_invite(Author, Contributor));
+    }
+
+    #[test]
+    fn posts_are_listed_to_those_who_may_open_them_or_when_public() {
+        // (role, ownership, page?, public?) → listed?
+        for (role, own, page, public, listed) in [
+            (Contributor, Others, false, false, false),
+            (Contributor, Others, false, true, true),
+            (Contributor, Own, false, false, true),
+            (Author, Others, false, false, false),
+            (Author, Own, true, false, false),
+            (Author, Others, true, true, true),
+            (Editor, Others, false, false, true),
+            (Editor, Others, true, false, true),
+            (Admin, Others, false, false, true),
+        ] {
+            assert_eq!(
+                may_see_post(role, own, page, public),
+                listed,
+                "{role} {own:?} page={page} public={public}"
+            );
+        }
+    }
+
+    #[test]
+    fn editors_withdraw_only_what_they_could_have_made() {
+        assert!(may_withdraw_invitation(Editor, Some(Contributor)));
+        assert!(may_withdraw_invitation(Editor, Some(Author)));
+        assert!(!may_withdraw_invitation(Editor, Some(Editor)));
+        assert!(!may_withdraw_invitation(Editor, Some(Admin)));
+        assert!(!may_withdraw_invitation(Editor, None));
+        assert!(may_withdraw_invitation(Admin, None));
+        assert!(!may_withdraw_invitation(Author, Some(Contributor)));
     }
 
     #[test]

@@ -95,6 +95,13 @@ pub fn stage(
     }
 }
 
+/// Preview links are for what the public has not seen: once a post has been public, the
+/// links made before stay dead, even if it goes back to draft (and changes) later. A save
+/// ends them when the post was public before it or is public after it.
+pub fn save_ends_previews(before: Option<Stage>, after: Stage) -> bool {
+    matches!(before, Some(Stage::Published(_))) || matches!(after, Stage::Published(_))
+}
+
 /// Paths the site itself answers; no post or page may take them.
 pub const RESERVED_SLUGS: &[&str] = &[
     "admin",
@@ -247,6 +254,27 @@ mod tests {
             assert!(!is_local_path(bad), "{bad}");
         }
         assert!(!is_local_path(&format!("/{}", "a".repeat(MAX_PATH_BYTES))));
+    }
+
+    #[test]
+    fn previews_end_once_a_post_has_been_public() {
+        let public = Stage::Published(at(9));
+        assert!(save_ends_previews(None, public), "published on creation");
+        assert!(save_ends_previews(Some(Stage::Draft), public), "published");
+        assert!(
+            save_ends_previews(Some(public), Stage::Draft),
+            "unpublished"
+        );
+        assert!(save_ends_previews(Some(public), Stage::Scheduled(at(12))));
+        assert!(!save_ends_previews(Some(Stage::Draft), Stage::Draft));
+        assert!(!save_ends_previews(
+            Some(Stage::Draft),
+            Stage::Scheduled(at(12))
+        ));
+        assert!(!save_ends_previews(
+            Some(Stage::Scheduled(at(12))),
+            Stage::PendingReview
+        ));
     }
 
     #[test]

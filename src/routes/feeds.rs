@@ -89,8 +89,9 @@ async fn site_feed(state: &AppState, format: Format) -> AppResult<HttpResponse> 
 }
 
 async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<HttpResponse> {
+    let now = Utc::now().naive_utc();
     let tag = db::run(&state.pool, move |conn| {
-        Ok(public::tag_by_slug(conn, &slug)?)
+        Ok(public::tag_by_slug(conn, &slug, now)?)
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;

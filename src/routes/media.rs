@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::permissions::{Action, Ownership};
+use crate::domain::permissions::{self, Action, Ownership};
+use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
 use crate::media::types::{self, Category};
 use crate::media::{self, Picture, storage, upload};
@@ -22,7 +23,9 @@ use crate::startup::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};
 use crate::store::users::User;
-use crate::views::{self, AdminNav, FormErrors, MediaEditPage, MediaItem, MediaLibraryPage};
+use crate::views::{
+    self, AdminNav, FormErrors, MediaEditPage, MediaItem, MediaLibraryPage, UsedBy,
+};
 
 const PAGE_SIZE: i64 = 24;
 pub const MAX_ALT_CHARS: usize = 500;
@@ -282,6 +285,7 @@ async fn edit_page(
         Ok((used_by, uploader))
     })
     .await?;
+    let (used_by, hidden_uses) = visible_uses(user, used_by);
     let own = ownership(user, &row);
     let is_logo = state
         .settings
@@ -297,10 +301,41 @@ async fn edit_page(
         can_delete: auth::require(user, Action::DeleteMedia, own).is_ok(),
         item: MediaItem::new(row, uploader),
         used_by,
+        hidden_uses,
         form,
         errors,
     };
     views::html(status, &page)
+}
+
+/// The uses `user` may see (public ones, and those they may open in the editor), and
+/// how many others there are.
+fn visible_uses(user: &User, all: Vec<store::UsingPost>) -> (Vec<UsedBy>, usize) {
+    let now = chrono::Utc::now().naive_utc();
+    let total = all.len();
+    let shown: Vec<UsedBy> = all
+        .into_iter()
+        .filter_map(|post| {
+            let own = if post.author_id == user.id {
+                Ownership::Own
+            } else {
+                Ownership::Others
+            };
+            let is_page = post.kind == crate::domain::post::Kind::Page.as_str();
+            let is_public = matches!(post.stage(now), Stage::Published(_));
+            let editable = permissions::may_see_post(user.role(), own, is_page, false);
+            permissions::may_see_post(user.role(), own, is_page, is_public).then(|| UsedBy {
+                href: if editable {
+                    format!("/admin/posts/{}/edit", post.id)
+                } else {
+                    format!("/{}", post.slug)
+                },
+                title: post.title,
+            })
+        })
+        .collect();
+    let hidden = total - shown.len();
+    (shown, hidden)
 }
 
 #[get("/admin/media/{id}")]

@@ -719,9 +719,10 @@ async fn save(
     let author_id = user.id;
     let existing_id = existing.as_ref().map(|p| p.id);
     let old_slug = existing.as_ref().map(|p| p.slug.clone());
-    let was_public = existing
-        .as_ref()
-        .is_some_and(|p| matches!(p.stage(now), Stage::Published(_)));
+    let stage_before = existing.as_ref().map(|p| p.stage(now));
+    let was_public = matches!(stage_before, Some(Stage::Published(_)));
+    let ends_previews =
+        rules::save_ends_previews(stage_before, rules::stage(status, published_at, None, now));
     let expected_version = form.version.unwrap_or(1);
     let saved_form = form.clone();
 
@@ -741,19 +742,11 @@ async fn save(
             }
             let slug = match wanted_slug {
                 Some(slug) => {
-                    if let Some((owner, owner_title)) = posts::slug_owner(conn, &slug)?
-                        && Some(owner) != existing_id
+                    if let Some(holder) = posts::slug_holder(conn, &slug)?
+                        && !holder.is(existing_id)
                     {
                         let mut errors = FormErrors::default();
-                        let title = if owner_title.is_empty() {
-                            "another post".to_owned()
-                        } else {
-                            format!("“{owner_title}”")
-                        };
-                        errors.add(
-                            "slug",
-                            format!("The slug “{slug}” is already used by {title}."),
-                        );
+                        errors.add("slug", slug_taken(&slug, &holder));
                         return Ok(Saved::Invalid(errors));
                     }
                     slug
@@ -792,6 +785,9 @@ async fn save(
                 }
                 None => posts::create(conn, kind, author_id, &content, status, published_at)?,
             };
+            if ends_previews {
+                crate::store::tokens::revoke_previews(conn, id)?;
+            }
             posts::set_featured(conn, id, featured)?;
             posts::set_tags(conn, id, &tags)?;
             posts::add_revision(conn, id, author_id, &title, &form.body)?;
@@ -845,6 +841,26 @@ async fn save(
             page.conflict = Some((current.title.clone(), current.body_markdown.clone()));
             send_editor(&state, page, StatusCode::CONFLICT).await
         }
+    }
+}
+
+/// Why the slug can't be had, naming who holds it.
+fn slug_taken(slug: &str, holder: &posts::SlugHolder) -> String {
+    let named = |title: &str| {
+        if title.is_empty() {
+            "another post".to_owned()
+        } else {
+            format!("“{title}”")
+        }
+    };
+    match holder {
+        posts::SlugHolder::Post { title, .. } => {
+            format!("The slug “{slug}” is already used by {}.", named(title))
+        }
+        posts::SlugHolder::Redirect { title, .. } => format!(
+            "The address /{slug} redirects to {} (it was its address before): choose another slug.",
+            named(title)
+        ),
     }
 }
 

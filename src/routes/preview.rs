@@ -1,5 +1,6 @@
 //! Secret draft preview links: `/preview/{token}` shows a post as it will look, to
-//! someone without an account, until the link is revoked or the post is published.
+//! someone without an account, until the link is revoked or the post is published (then
+//! for good: unpublishing does not bring it back).
 
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
@@ -95,8 +96,19 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> AppRe
         AppError::NotFound("This preview link doesn't work (any more): it was revoked, or the post has been published.".into())
     };
     let (post, author, tags, featured) = found.ok_or_else(gone)?;
-    if matches!(post.stage(now), Stage::Published(_) | Stage::Trashed) {
-        return Err(gone());
+    match post.stage(now) {
+        Stage::Published(_) => {
+            // Public now (a scheduled post whose time came): the link ends for good, so
+            // it can't show a later draft of the post.
+            let id = post.id;
+            db::run(&state.pool, move |conn| {
+                Ok(tokens::revoke_previews(conn, id)?)
+            })
+            .await?;
+            return Err(gone());
+        }
+        Stage::Trashed => return Err(gone()),
+        _ => {}
     }
     let published = Published {
         tags: tags

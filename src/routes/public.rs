@@ -73,8 +73,9 @@ pub async fn tag(
     let page = page_number(&query)?;
     let slug = slug.into_inner();
     let wanted = slug.clone();
+    let now = Utc::now().naive_utc();
     let tag = db::run(&state.pool, move |conn| {
-        Ok(public::tag_by_slug(conn, &wanted)?)
+        Ok(public::tag_by_slug(conn, &wanted, now)?)
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
@@ -98,8 +99,9 @@ pub async fn author(
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
     let wanted = slug.into_inner();
+    let now = Utc::now().naive_utc();
     let author = db::run(&state.pool, move |conn| {
-        Ok(public::author_by_slug(conn, &wanted)?)
+        Ok(public::author_by_slug(conn, &wanted, now)?)
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such author.".into()))?;
@@ -369,11 +371,7 @@ fn structured_data(
         "publisher": { "@type": "Organization", "name": site.settings.title },
         "keywords": published.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
     });
-    // `<`, `>` and `&` occur only inside JSON strings, where \u escapes mean the same.
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    crate::render::markdown::json_without_markup(&data)
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {

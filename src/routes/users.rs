@@ -105,14 +105,24 @@ pub async fn invite(
     };
 
     let address = auth::client_address(&req, state.trust_proxy);
-    let inviter = me.id;
+    let (inviter, my_role) = (me.id, me.role());
     let invitee = email.clone();
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             if users::find_by_email(conn, &invitee)?.is_some() {
                 return Ok(None);
             }
-            // A new invitation replaces any earlier one for the same address.
+            // A new invitation replaces any earlier one for the same address: only one
+            // who could withdraw those may do that.
+            for pending in tokens::usable_invitation_roles(conn, invitee.as_str())? {
+                let pending = pending.and_then(|r| r.parse::<Role>().ok());
+                if !permissions::may_withdraw_invitation(my_role, pending) {
+                    return Err(AppError::Forbidden(format!(
+                        "Only an admin can replace the pending invitation for {invitee} (as {}).",
+                        pending.unwrap_or(Role::Admin)
+                    )));
+                }
+            }
             tokens::revoke_pending(
                 conn,
                 tokens::PURPOSE_INVITATION,
@@ -206,12 +216,9 @@ pub async fn revoke_invitation(
                 .filter(|t| t.purpose == tokens::PURPOSE_INVITATION)
                 .ok_or_else(AppError::not_found)?;
             // Editors may withdraw what they could have created.
-            let role = invitation
-                .role
-                .as_deref()
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(Role::Admin);
-            if !permissions::may_invite(my_role, role) {
+            let stored = invitation.role.as_deref().and_then(|r| r.parse().ok());
+            let role = stored.unwrap_or(Role::Admin);
+            if !permissions::may_withdraw_invitation(my_role, stored) {
                 return Err(AppError::Forbidden(format!(
                     "Only an admin can withdraw an invitation for an {role}."
                 )));

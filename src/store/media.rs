@@ -202,10 +202,31 @@ pub fn count_with_hash(conn: &mut DbConnection, sha256: &str) -> QueryResult<i64
         .first(conn)
 }
 
+/// A post or page that shows a file, with what decides who may see it listed.
+#[derive(Debug, Clone, Queryable)]
+pub struct UsingPost {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    pub kind: String,
+    pub author_id: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl UsingPost {
+    pub fn stage(&self, now: NaiveDateTime) -> crate::domain::post::Stage {
+        let status = crate::domain::post::Status::parse(&self.status)
+            .unwrap_or(crate::domain::post::Status::Draft);
+        crate::domain::post::stage(status, self.published_at, self.deleted_at, now)
+    }
+}
+
 /// Posts and pages (trash included) that show this file: as featured image, or in their
 /// text. (The text is searched for the content hash, which every URL of the file and its
-/// variants contains.)
-pub fn used_by(conn: &mut DbConnection, row: &MediaRow) -> QueryResult<Vec<(i32, String)>> {
+/// variants contains.) Everyone's: the caller shows each viewer only their share.
+pub fn used_by(conn: &mut DbConnection, row: &MediaRow) -> QueryResult<Vec<UsingPost>> {
     posts::table
         .filter(
             posts::featured_media_id
@@ -213,7 +234,16 @@ pub fn used_by(conn: &mut DbConnection, row: &MediaRow) -> QueryResult<Vec<(i32,
                 .or(posts::body_markdown.like(format!("%{}%", row.sha256))),
         )
         .order(posts::id)
-        .select((posts::id, posts::title))
+        .select((
+            posts::id,
+            posts::title,
+            posts::slug,
+            posts::kind,
+            posts::author_id,
+            posts::status,
+            posts::published_at,
+            posts::deleted_at,
+        ))
         .load(conn)
 }
 

@@ -85,13 +85,49 @@ pub fn slug_owner(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<(i3
         .optional()
 }
 
-/// `base`, or `base-2`, `base-3`… whichever no other post holds.
+/// Who holds a slug: the post or page that has it, or an old address `/slug` that
+/// redirects (to a post, or imported to another path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlugHolder {
+    Post { id: i32, title: String },
+    Redirect { post_id: Option<i32>, title: String },
+}
+
+impl SlugHolder {
+    /// Whether the slug is `post`'s own: its current slug, or one of its old ones (a post
+    /// may move back to an old address; nobody else may take it over).
+    pub fn is(&self, post: Option<i32>) -> bool {
+        match self {
+            SlugHolder::Post { id, .. } => Some(*id) == post,
+            SlugHolder::Redirect { post_id, .. } => post_id.is_some() && *post_id == post,
+        }
+    }
+}
+
+/// Who holds `slug` (posts and pages, trash included, then redirects), if anyone.
+pub fn slug_holder(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<SlugHolder>> {
+    if let Some((id, title)) = slug_owner(conn, slug)? {
+        return Ok(Some(SlugHolder::Post { id, title }));
+    }
+    let redirect: Option<(Option<i32>, Option<String>)> = redirects::table
+        .left_join(posts::table)
+        .filter(redirects::from_path.eq(format!("/{slug}")))
+        .select((redirects::post_id, posts::title.nullable()))
+        .first(conn)
+        .optional()?;
+    Ok(redirect.map(|(post_id, title)| SlugHolder::Redirect {
+        post_id,
+        title: title.unwrap_or_default(),
+    }))
+}
+
+/// `base`, or `base-2`, `base-3`… whichever nobody else holds (see [`slug_holder`]).
 pub fn free_slug(conn: &mut DbConnection, base: &str, except: Option<i32>) -> QueryResult<String> {
     let mut attempt = 1;
     loop {
         let candidate = crate::domain::slug::numbered(base, attempt);
-        match slug_owner(conn, &candidate)? {
-            Some((id, _)) if Some(id) != except => attempt += 1,
+        match slug_holder(conn, &candidate)? {
+            Some(holder) if !holder.is(except) => attempt += 1,
             _ => return Ok(candidate),
         }
     }
@@ -273,8 +309,9 @@ pub fn revision_count(conn: &mut DbConnection, post_id: i32) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// The old address of a published post now answers 301 to the post; a slug taken back
-/// by a post stops redirecting.
+/// The old address of a published post now answers 301 to the post; an old slug taken
+/// back by its own post stops redirecting. (Another post's redirect is never removed here:
+/// the editor refuses a slug another post's redirect holds.)
 pub fn record_slug_change(
     conn: &mut DbConnection,
     post_id: i32,
@@ -282,8 +319,12 @@ pub fn record_slug_change(
     new_slug: &str,
 ) -> QueryResult<()> {
     let old_path = format!("/{old_slug}");
-    diesel::delete(redirects::table.filter(redirects::from_path.eq(format!("/{new_slug}"))))
-        .execute(conn)?;
+    diesel::delete(
+        redirects::table
+            .filter(redirects::from_path.eq(format!("/{new_slug}")))
+            .filter(redirects::post_id.eq(post_id)),
+    )
+    .execute(conn)?;
     let updated = diesel::update(redirects::table.filter(redirects::from_path.eq(&old_path)))
         .set(redirects::post_id.eq(post_id))
         .execute(conn)?;

@@ -248,9 +248,21 @@ pub fn redirect_target(
         .optional()
 }
 
-pub fn tag_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Tag>> {
+/// A tag with at least one visible post: a tag typed only into drafts (or scheduled
+/// posts) has no public page or feed yet.
+pub fn tag_by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Tag>> {
+    let tagged_public = post_tags::table
+        .inner_join(posts::table)
+        .filter(post_tags::tag_id.eq(tags::id))
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()));
     tags::table
         .filter(tags::slug.eq(slug))
+        .filter(diesel::dsl::exists(tagged_public))
         .select((tags::id, tags::name, tags::slug, tags::description))
         .first(conn)
         .optional()
@@ -264,9 +276,20 @@ pub fn author_by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Auth
         .optional()
 }
 
-pub fn author_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<Author>> {
+/// An account with at least one visible post: nobody else (admins who don't write,
+/// imported authors of drafts) has a public page.
+pub fn author_by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Author>> {
+    let written = posts::table
+        .filter(posts::author_id.eq(users::id))
+        .filter(visible(now))
+        .filter(posts::kind.eq(Kind::Post.as_str()));
     users::table
         .filter(users::slug.eq(slug))
+        .filter(diesel::dsl::exists(written))
         .select((users::id, users::display_name, users::slug, users::bio))
         .first(conn)
         .optional()

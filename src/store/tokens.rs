@@ -219,6 +219,22 @@ pub fn revoke_pending(
     }
 }
 
+/// The roles of the invitations for `email` that could still be used (a new invitation
+/// would replace them).
+pub fn usable_invitation_roles(
+    conn: &mut DbConnection,
+    email: &str,
+) -> QueryResult<Vec<Option<String>>> {
+    tokens::table
+        .filter(tokens::purpose.eq(PURPOSE_INVITATION))
+        .filter(tokens::email.eq(email.to_owned()))
+        .filter(tokens::used_at.is_null())
+        .filter(tokens::revoked_at.is_null())
+        .filter(tokens::expires_at.gt(Utc::now().naive_utc()))
+        .select(tokens::role)
+        .load(conn)
+}
+
 /// Invitations not yet used, withdrawn or expired, newest first.
 pub fn pending_invitations(conn: &mut DbConnection) -> QueryResult<Vec<Token>> {
     let now = Utc::now().naive_utc();

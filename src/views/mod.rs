@@ -609,12 +609,22 @@ pub struct MediaEditPage {
     pub item: MediaItem,
     pub can_edit: bool,
     pub can_delete: bool,
-    /// Posts and pages that show the file: id and title.
-    pub used_by: Vec<(i32, String)>,
+    /// Posts and pages that show the file and that the viewer may see.
+    pub used_by: Vec<UsedBy>,
+    /// How many others show it (drafts of others the viewer can't open): counted for the
+    /// deletion warning, never named.
+    pub hidden_uses: usize,
     /// Whether it is the site's logo.
     pub is_logo: bool,
     pub form: crate::routes::media::DescribeForm,
     pub errors: FormErrors,
+}
+
+/// One entry of a file's "Used by": a title and where it opens (the editor, or the
+/// public page for a post the viewer can't edit).
+pub struct UsedBy {
+    pub title: String,
+    pub href: String,
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use crate::render::markdown::{decode_entities, html_text};
+use crate::render::markdown::{decode_entities, escape_html, html_text};
 
 /// A post body ready to store as `body_markdown`, and the shortcodes left in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -685,22 +685,6 @@ fn embed_link(url: &str) -> String {
     } else {
         format!("<p>{}</p>", escape_html(&url))
     }
-}
-
-/// Escapes text for an element or a quoted attribute value.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------
