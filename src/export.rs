@@ -669,7 +669,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// Adds the archive to a site that has content, overwriting nothing: users are matched by
 /// email and tags by slug; a post whose slug is taken, and a redirect whose old address is
 /// taken, are left out (with their revisions) and reported; settings are kept. Records get
-/// new ids after the site's own.
+/// new ids no row here ever had (`dialect::fresh_id`).
 fn merge_into(
     conn: &mut DbConnection,
     content: &Content,
@@ -679,11 +679,6 @@ fn merge_into(
     let mut accounts = Vec::new();
 
     let mut user_ids: HashMap<i32, i32> = HashMap::new();
-    let mut next = after_max(
-        users::table
-            .select(diesel::dsl::max(users::id))
-            .first(conn)?,
-    );
     for user in &content.users {
         let found: Option<i32> = users::table
             .filter(users::email.eq(&user.email))
@@ -703,16 +698,15 @@ fn merge_into(
                     .filter(users::slug.eq(&user.slug))
                     .count()
                     .get_result(conn)?;
-                let (row, line) = merged_account(user, next, allow_admins);
-                let mut row = row;
+                let id = dialect::fresh_id(conn, "users")?;
+                let (mut row, line) = merged_account(user, id, allow_admins);
                 if slug_taken > 0 {
-                    row.slug = format!("{}-{next}", user.slug);
+                    row.slug = format!("{}-{id}", user.slug);
                 }
                 diesel::insert_into(users::table)
                     .values(&row)
                     .execute(conn)?;
                 accounts.push(line);
-                next += 1;
                 row.id
             }
         };
@@ -720,7 +714,6 @@ fn merge_into(
     }
 
     let mut tag_ids: HashMap<i32, i32> = HashMap::new();
-    let mut next = after_max(tags::table.select(diesel::dsl::max(tags::id)).first(conn)?);
     for tag in &content.tags {
         let found: Option<i32> = tags::table
             .filter(tags::slug.eq(&tag.slug))
@@ -730,25 +723,17 @@ fn merge_into(
         let id = match found {
             Some(id) => id,
             None => {
+                let id = dialect::fresh_id(conn, "tags")?;
                 diesel::insert_into(tags::table)
-                    .values(&Tag {
-                        id: next,
-                        ..tag.clone()
-                    })
+                    .values(&Tag { id, ..tag.clone() })
                     .execute(conn)?;
-                next += 1;
-                next - 1
+                id
             }
         };
         tag_ids.insert(tag.id, id);
     }
 
     let mut media_ids: HashMap<i32, i32> = HashMap::new();
-    let mut next = after_max(
-        media::table
-            .select(diesel::dsl::max(media::id))
-            .first(conn)?,
-    );
     for file in &content.media {
         let found: Option<i32> = media::table
             .filter(media::storage_key.eq(&file.storage_key))
@@ -759,12 +744,11 @@ fn merge_into(
             Some(id) => id,
             None => {
                 let mut row = file.clone();
-                row.id = next;
+                row.id = dialect::fresh_id(conn, "media")?;
                 row.uploader_id = file.uploader_id.and_then(|u| user_ids.get(&u).copied());
                 diesel::insert_into(media::table)
                     .values(&row)
                     .execute(conn)?;
-                next += 1;
                 row.id
             }
         };
@@ -772,11 +756,6 @@ fn merge_into(
     }
 
     let mut post_ids: HashMap<i32, i32> = HashMap::new();
-    let mut next = after_max(
-        posts::table
-            .select(diesel::dsl::max(posts::id))
-            .first(conn)?,
-    );
     for post in &content.posts {
         let holder: Option<String> = posts::table
             .filter(posts::slug.eq(&post.slug))
@@ -798,7 +777,7 @@ fn merge_into(
             continue;
         };
         let mut row = rendered(conn, post)?;
-        row.id = next;
+        row.id = dialect::fresh_id(conn, "posts")?;
         row.author_id = author_id;
         row.featured_media_id = post
             .featured_media_id
@@ -806,8 +785,7 @@ fn merge_into(
         diesel::insert_into(posts::table)
             .values(&row)
             .execute(conn)?;
-        post_ids.insert(post.id, next);
-        next += 1;
+        post_ids.insert(post.id, row.id);
     }
     for link in &content.post_tags {
         if let (Some(&post_id), Some(&tag_id)) =
@@ -818,30 +796,19 @@ fn merge_into(
                 .execute(conn)?;
         }
     }
-    let mut next = after_max(
-        revisions::table
-            .select(diesel::dsl::max(revisions::id))
-            .first(conn)?,
-    );
     for revision in &content.revisions {
         let Some(&post_id) = post_ids.get(&revision.post_id) else {
             continue;
         };
         diesel::insert_into(revisions::table)
             .values(&Revision {
-                id: next,
+                id: dialect::fresh_id(conn, "revisions")?,
                 post_id,
                 author_id: revision.author_id.and_then(|a| user_ids.get(&a).copied()),
                 ..revision.clone()
             })
             .execute(conn)?;
-        next += 1;
     }
-    let mut next = after_max(
-        redirects::table
-            .select(diesel::dsl::max(redirects::id))
-            .first(conn)?,
-    );
     for redirect in &content.redirects {
         let taken: i64 = redirects::table
             .filter(redirects::from_path.eq(&redirect.from_path))
@@ -863,12 +830,11 @@ fn merge_into(
         }
         diesel::insert_into(redirects::table)
             .values(&Redirect {
-                id: next,
+                id: dialect::fresh_id(conn, "redirects")?,
                 post_id,
                 ..redirect.clone()
             })
             .execute(conn)?;
-        next += 1;
     }
     if !content.settings.is_empty() {
         skipped.push("settings: this site's own are kept".to_owned());
@@ -908,11 +874,6 @@ fn rendered(conn: &mut DbConnection, post: &Post) -> QueryResult<Post> {
     row.body_html = crate::media::render_markdown(conn, &post.body_markdown)?.into_string();
     row.search_text = crate::render::markdown::plain_text(&post.body_markdown);
     Ok(row)
-}
-
-/// The first id after the largest in use.
-fn after_max(max: Option<i32>) -> i32 {
-    max.unwrap_or(0) + 1
 }
 
 /// The archive holds originals only (each checked against its name); the resized copies

@@ -89,6 +89,17 @@ fn import_fails(site: &Site, args: &[&str]) -> String {
     stderr
 }
 
+/// The id of the account with this email.
+fn id_of(site: &Site, email: &str) -> i32 {
+    use diesel::prelude::*;
+    use folio::db::schema::users;
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(&mut site.connect())
+        .unwrap()
+}
+
 /// Users in the site's database (made by `folio migrate` if the import never opened it).
 fn user_count(site: &Site) -> i64 {
     use diesel::prelude::*;
@@ -647,6 +658,22 @@ async fn merging_never_brings_in_an_admin_or_a_known_password(backend: Backend) 
         "admin",
         "another long password",
     );
+    // A deleted account's id is never handed to a merged one (its old session cookies
+    // must not come back to life). PostgreSQL's sequences guarantee it; SQLite once its
+    // tables are AUTOINCREMENT (sqlite_sequence exists).
+    b.create_user(
+        "gone@example.org",
+        "Gone",
+        "editor",
+        "another long password",
+    );
+    let gone = id_of(&b, "gone@example.org");
+    {
+        use diesel::prelude::*;
+        diesel::delete(folio::db::schema::users::table.find(gone))
+            .execute(&mut b.connect())
+            .unwrap();
+    }
     let archive = b.data_dir().join("intruder.tar.gz");
     crafted(&good, &archive, |content| {
         content["users"][0]["email"] = "intruder@example.org".into();
@@ -679,6 +706,28 @@ async fn merging_never_brings_in_an_admin_or_a_known_password(backend: Backend) 
             .load(&mut b.connect())
             .unwrap()
     };
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sqlite_sequences = matches!(backend, Backend::Sqlite) && {
+        use diesel::RunQueryDsl;
+        let found: Count = diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_sequence'",
+        )
+        .get_result(&mut b.connect())
+        .unwrap();
+        found.n > 0
+    };
+    if matches!(backend, Backend::Postgres(_)) || sqlite_sequences {
+        for email in ["intruder@example.org", "author@example.org"] {
+            assert!(
+                id_of(&b, email) > gone,
+                "{email} got an id handed out before"
+            );
+        }
+    }
     let intruder = roles
         .iter()
         .find(|u| u.0 == "intruder@example.org")

@@ -51,15 +51,61 @@ pub fn reset_id_sequences(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
         DbConnection::Postgresql(inner) => {
-            for table in ["users", "posts", "tags", "media", "revisions", "redirects"] {
+            for table in IMPORTED_TABLES {
+                // Never moves a sequence back: an id handed out before (a deleted row's)
+                // is never handed out again.
                 inner.batch_execute(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                     GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+                     nextval(pg_get_serial_sequence('{table}', 'id'))))"
                 ))?;
             }
             Ok(())
         }
     }
+}
+
+/// Tables whose rows an import writes with ids.
+const IMPORTED_TABLES: [&str; 6] = ["users", "posts", "tags", "media", "revisions", "redirects"];
+
+#[derive(diesel::QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+}
+
+/// An id for a new row of `table` (one of the imported tables) that no row has ever had:
+/// PostgreSQL's sequence hands it out; on SQLite it is past both the largest id and, for
+/// an AUTOINCREMENT table, the largest ever used (`sqlite_sequence`).
+pub fn fresh_id(conn: &mut DbConnection, table: &str) -> QueryResult<i32> {
+    use diesel::RunQueryDsl;
+    let Some(table) = IMPORTED_TABLES.into_iter().find(|t| *t == table) else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("no ids are handed out for {table}").into(),
+        ));
+    };
+    let found: NextId = match conn {
+        DbConnection::Postgresql(inner) => diesel::sql_query(format!(
+            "SELECT CAST(nextval(pg_get_serial_sequence('{table}', 'id')) AS INTEGER) AS id"
+        ))
+        .get_result(inner)?,
+        DbConnection::Sqlite(inner) => {
+            let has_sequences: NextId = diesel::sql_query(
+                "SELECT COUNT(*) AS id FROM sqlite_master WHERE name = 'sqlite_sequence'",
+            )
+            .get_result(inner)?;
+            let used = if has_sequences.id > 0 {
+                format!("(SELECT seq FROM sqlite_sequence WHERE name = '{table}')")
+            } else {
+                "0".to_owned()
+            };
+            diesel::sql_query(format!(
+                "SELECT CAST(MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), COALESCE({used}, 0)) + 1 AS INTEGER) AS id"
+            ))
+            .get_result(inner)?
+        }
+    };
+    Ok(found.id)
 }
 
 /// Makes the current transaction read every table from one snapshot. PostgreSQL's default
