@@ -137,7 +137,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .wrap(from_fn(http_cache))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_log))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .wrap(from_fn(cached_pages))
     })
     .workers(config.workers)
