@@ -31,7 +31,7 @@ pub struct AppState {
     pub database: DatabaseUrl,
     pub base_url: url::Url,
     pub sessions: SessionPolicy,
-    pub trust_proxy: bool,
+    pub trust_proxy: crate::config::TrustProxy,
     pub settings: crate::cache::SettingsCache,
     pub pages: crate::cache::PageCache,
     pub media: crate::media::MediaConfig,

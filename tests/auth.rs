@@ -518,7 +518,10 @@ async fn a_deleted_users_cookie_never_becomes_the_next_users_session(backend: Ba
     let login = log_in(&client(), &server, "carl@example.org", PASSWORD).await;
     assert_eq!(login.status(), 303);
     let carls_cookie = session_cookie(&login);
-    assert_eq!(status_with_cookie(&server, "/admin", &carls_cookie).await, 200);
+    assert_eq!(
+        status_with_cookie(&server, "/admin", &carls_cookie).await,
+        200
+    );
 
     let (admin, csrf) = logged_in(&server, EMAIL, PASSWORD).await;
     let deleted = common::post_form(
@@ -616,7 +619,10 @@ async fn concurrent_logins_cannot_outrun_the_throttle(backend: Backend) {
         let_through <= PER_ACCOUNT.free_failures as usize,
         "{let_through} of 40 concurrent logins got past the account throttle: {statuses:?}"
     );
-    assert!(statuses.iter().all(|s| [303, 401, 429].contains(s)), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [303, 401, 429].contains(s)),
+        "{statuses:?}"
+    );
 
     let spray = (0..40)
         .map(|n| (format!("nobody{n}@example.org"), "wrong password!!"))
@@ -634,9 +640,7 @@ async fn concurrent_logins_cannot_outrun_the_throttle(backend: Backend) {
 async fn accounts_without_a_password_take_as_long_to_refuse(backend: Backend) {
     let site = site_with_user(&backend);
     site.create_user("imported@example.org", "Imported", "author", PASSWORD);
-    site.execute_sql(
-        "UPDATE users SET password_hash = NULL WHERE email = 'imported@example.org'",
-    );
+    site.execute_sql("UPDATE users SET password_hash = NULL WHERE email = 'imported@example.org'");
     let server = site.start().await;
 
     async fn median_ms(server: &Server, email: &str) -> f64 {
@@ -746,7 +750,11 @@ async fn behind_a_proxy_the_address_is_the_one_the_proxy_saw(backend: Backend) {
 
     let server = site.start().await;
     fail_through_proxy(&server, "198.51.100.7").await;
-    assert_eq!(last_failure_address().as_deref(), Some("127.0.0.1"), "no proxy trusted");
+    assert_eq!(
+        last_failure_address().as_deref(),
+        Some("127.0.0.1"),
+        "no proxy trusted"
+    );
     server.stop().await;
 
     let server = site.start_with(&[("FOLIO_TRUST_PROXY", "true")]).await;
@@ -778,7 +786,12 @@ async fn forwarded_host_headers_count_only_behind_a_trusted_proxy(backend: Backe
         assert_eq!(response.status(), 403, "{name}: {value}");
     }
     assert_eq!(
-        client.get(server.url("/admin")).send().await.unwrap().status(),
+        client
+            .get(server.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         200,
         "still logged in"
     );
@@ -819,7 +832,12 @@ async fn the_csrf_token_rides_in_the_query_only_for_multipart(backend: Backend) 
         .unwrap();
     assert_eq!(response.status(), 403, "no body at all");
     assert_eq!(
-        client.get(server.url("/admin")).send().await.unwrap().status(),
+        client
+            .get(server.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         200,
         "still logged in"
     );

@@ -30,6 +30,18 @@ pub fn lock_media_for_file_changes(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Serialises transactions that read and then change login-failure counters, so that
+/// concurrent logins can't all read "not locked" (or all insert the same new key).
+/// SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock_login_throttle(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            inner.batch_execute("LOCK TABLE login_throttle IN SHARE ROW EXCLUSIVE MODE")
+        }
+    }
+}
+
 /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO` reads one
 /// transaction's snapshot, so writers go on meanwhile). `None` on PostgreSQL.
 pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResult<()>> {
