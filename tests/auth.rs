@@ -23,6 +23,7 @@ on_both_backends!(
     oversized_and_malformed_forms_get_4xx_and_change_nothing,
     the_session_cookie_is_secure_behind_https,
     a_deleted_users_cookie_never_becomes_the_next_users_session,
+    resetting_id_sequences_after_an_import_never_reuses_an_id,
     a_cookie_copied_before_logout_is_dead_after_it,
     concurrent_logins_cannot_outrun_the_throttle,
     accounts_without_a_password_take_as_long_to_refuse,
@@ -887,4 +888,16 @@ async fn an_anonymous_logout_leaves_the_page_cache_alone(backend: Backend) {
         hits + 1,
         "the page still came from the cache"
     );
+}
+
+/// After an import PostgreSQL's sequences are moved past the largest id; they must not move
+/// back below an id that was handed out and deleted since.
+async fn resetting_id_sequences_after_an_import_never_reuses_an_id(backend: Backend) {
+    let site = site_with_user(&backend);
+    site.create_user("carl@example.org", "Carl", "contributor", PASSWORD);
+    let carl_id = user_id(&site, "carl@example.org");
+    site.execute_sql("DELETE FROM users WHERE email = 'carl@example.org'");
+    folio::db::dialect::reset_id_sequences(&mut site.connect()).unwrap();
+    site.create_user("eve@example.org", "Eve", "admin", PASSWORD);
+    assert!(user_id(&site, "eve@example.org") > carl_id);
 }

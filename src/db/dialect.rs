@@ -58,15 +58,19 @@ pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResul
 }
 
 /// After rows were inserted with their own ids (an import), PostgreSQL's id sequences
-/// must continue after the largest; SQLite takes max(id) + 1 by itself.
+/// must continue after the largest — but never go back: an id handed out before and
+/// deleted since must not come again (it may still be named by a link or a log).
+/// SQLite's AUTOINCREMENT counters move past inserted ids by themselves.
 pub fn reset_id_sequences(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
         DbConnection::Postgresql(inner) => {
             for table in ["users", "posts", "tags", "media", "revisions", "redirects"] {
                 inner.batch_execute(&format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST( \
+                       COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, \
+                       COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass) + 1, 1) \
+                     ), false)"
                 ))?;
             }
             Ok(())
