@@ -1,28 +1,37 @@
-//! Who is logged in, and the CSRF token of their session. The session cookie holds the
-//! user id and the user's session epoch; bumping the epoch in the database ends every
-//! session of that user on their next request.
+//! Who is logged in, and the CSRF token of their session. The session cookie (encrypted
+//! and signed) holds a random session token; the `sessions` table holds its hash and the
+//! user it belongs to. A session is only as alive as its row: logging out deletes it,
+//! revoking a user's sessions deletes all of theirs, deleting the user deletes them too —
+//! so a cookie can never outlive its session, nor come to name another account.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::Utc;
 
+use crate::config::TrustProxy;
 use crate::db;
 use crate::domain::permissions::{self, Action, Ownership};
+use crate::domain::session::{Expiry, State};
 use crate::error::{AppError, AppResult};
 use crate::secrets;
 use crate::startup::AppState;
-use crate::store::users::{self, User};
+use crate::store::sessions;
+use crate::store::users::User;
 
-const USER_ID: &str = "uid";
-const EPOCH: &str = "epoch";
+/// The session token (the cookie's only credential).
+const SESSION_TOKEN: &str = "sid";
 const CSRF: &str = "csrf";
-/// Unix seconds of the login, and of the last request that refreshed the session.
-const LOGIN_AT: &str = "login_at";
-const SEEN_AT: &str = "seen_at";
 const FLASH: &str = "flash";
+
+/// Marks a request made by a logged-in user (or one that logged someone in): only such
+/// requests may clear the page cache (see `middleware::http_cache`).
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated;
 
 /// The logged-in, active user. Extracting it from an anonymous request answers with a
 /// redirect to the login page (or 401 under `/api/`).
@@ -36,9 +45,7 @@ impl FromRequest for CurrentUser {
         let req = req.clone();
         Box::pin(async move {
             let session = req.get_session();
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let state = app_state(&req)?;
             let login_required = || {
                 if req.path().starts_with("/api/") {
                     AppError::Unauthorized
@@ -50,33 +57,38 @@ impl FromRequest for CurrentUser {
                     AppError::LoginRequired { next }
                 }
             };
-            let (Some(user_id), Some(epoch), Some(login_at), Some(seen_at)) = (
-                session.get::<i32>(USER_ID)?,
-                session.get::<i32>(EPOCH)?,
-                session.get::<i64>(LOGIN_AT)?,
-                session.get::<i64>(SEEN_AT)?,
-            ) else {
+            let Some(token) = session.get::<String>(SESSION_TOKEN)? else {
                 return Err(login_required());
             };
-            let now = unix_now();
-            let policy = &state.sessions;
-            if now - seen_at > secs(policy.idle_timeout) || now - login_at > secs(policy.lifetime) {
-                session.purge();
-                return Err(login_required());
-            }
-            let user = db::run(&state.pool, move |conn| Ok(users::find(conn, user_id)?)).await?;
-            match user {
-                Some(user) if user.is_active() && user.session_epoch == epoch => {
-                    // Refresh the idle clock now and then, not on every request, so the
-                    // cookie isn't rewritten each time.
-                    let refresh_every = ((secs(policy.idle_timeout) + 1) / 2).min(60);
-                    if now - seen_at >= refresh_every {
-                        session.insert(SEEN_AT, now)?;
+            let expiry = expiry(state);
+            let user = db::run(&state.pool, move |conn| {
+                let Some((row, user)) = sessions::find(conn, &token)? else {
+                    return Ok(None);
+                };
+                let now = Utc::now().naive_utc();
+                match expiry.state(row.created_at, row.last_seen_at, now) {
+                    State::Expired => {
+                        sessions::delete(conn, &token)?;
+                        Ok(None)
                     }
+                    // Disabling deletes the sessions; this is a second line.
+                    State::Live { .. } if !user.is_active() => Ok(None),
+                    State::Live { touch } => {
+                        if touch {
+                            sessions::touch(conn, &token, now)?;
+                        }
+                        Ok(Some(user))
+                    }
+                }
+            })
+            .await?;
+            match user {
+                Some(user) => {
+                    req.extensions_mut().insert(Authenticated);
                     Ok(CurrentUser(user))
                 }
-                _ => {
-                    // Disabled, deleted, or the epoch moved on: this session is over.
+                None => {
+                    // Logged out, revoked, expired, disabled or deleted: this session is over.
                     session.purge();
                     Err(login_required())
                 }
@@ -85,47 +97,96 @@ impl FromRequest for CurrentUser {
     }
 }
 
-fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
+fn app_state(req: &HttpRequest) -> AppResult<&web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))
 }
 
-fn secs(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+fn expiry(state: &AppState) -> Expiry {
+    Expiry::from_std(state.sessions.idle_timeout, state.sessions.lifetime)
 }
 
-/// The client's address: the peer, or with `--trust-proxy` the one the proxy reports.
-pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let address = if trust_proxy {
-        info.realip_remote_addr().map(str::to_owned)
-    } else {
-        info.peer_addr().map(str::to_owned)
+/// The client's address: the peer, or with `--trust-proxy` the address the nearest trusted
+/// proxy saw. Each proxy appends the address it received the request from to
+/// `X-Forwarded-For`, so with N trusted proxies the client is the N-th entry from the
+/// right; anything further left was written by the client and proves nothing.
+pub fn client_address(req: &HttpRequest, trust_proxy: TrustProxy) -> String {
+    let forwarded = match trust_proxy.hops() {
+        0 => None,
+        hops => {
+            let entries: Vec<&str> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .collect();
+            // Fewer entries than proxies: the request came in through the later ones
+            // only, and the leftmost entry was still written by a trusted proxy.
+            let from_right = usize::from(hops).min(entries.len());
+            from_right
+                .checked_sub(1)
+                .and_then(|skip| entries.iter().rev().nth(skip))
+                .map(|entry| (*entry).to_owned())
+        }
     };
+    let address = forwarded.or_else(|| req.connection_info().peer_addr().map(str::to_owned));
     // Drop the port: one client reconnecting is still one client.
     match address {
         Some(addr) => match addr.parse::<std::net::SocketAddr>() {
             Ok(socket) => socket.ip().to_string(),
-            Err(_) => addr,
+            Err(_) => addr.chars().take(64).collect(),
         },
         None => "unknown".to_owned(),
     }
 }
 
-/// Starts a fresh session for `user` (a new CSRF token too, so one seen before login is
-/// worthless after it).
-pub fn log_in(session: &Session, user: &User) -> AppResult<()> {
+/// Starts a fresh session for `user`: a new row and token (a new CSRF token too, so one
+/// seen before login is worthless after it). A session this browser had before ends.
+/// Also forgets expired sessions of everyone, now and then being as good as a timer.
+pub async fn log_in(req: &HttpRequest, session: &Session, user: &User) -> AppResult<()> {
+    let state = app_state(req)?;
+    let token = new_token()?;
+    let previous = session.get::<String>(SESSION_TOKEN).ok().flatten();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let address = client_address(req, state.trust_proxy);
+    let (expiry, user_id, stored) = (expiry(state), user.id, token.clone());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = Utc::now().naive_utc();
+            if let Some(previous) = previous {
+                sessions::delete(conn, &previous)?;
+            }
+            sessions::delete_expired(conn, now, expiry.idle_timeout, expiry.lifetime)?;
+            let origin = sessions::Origin {
+                user_agent: user_agent.as_deref(),
+                ip_address: &address,
+            };
+            sessions::create(conn, &stored, user_id, &origin, now)?;
+            Ok(())
+        })
+    })
+    .await?;
     session.renew();
-    session.insert(USER_ID, user.id)?;
-    session.insert(EPOCH, user.session_epoch)?;
-    let now = unix_now();
-    session.insert(LOGIN_AT, now)?;
-    session.insert(SEEN_AT, now)?;
+    session.insert(SESSION_TOKEN, token)?;
     session.insert(CSRF, new_token()?)?;
+    req.extensions_mut().insert(Authenticated);
     Ok(())
 }
 
-pub fn log_out(session: &Session) {
+/// Ends this browser's session, on the server too: a copy of the cookie is worthless after.
+pub async fn log_out(req: &HttpRequest, session: &Session) -> AppResult<()> {
+    if let Some(token) = session.get::<String>(SESSION_TOKEN).ok().flatten() {
+        let state = app_state(req)?;
+        db::run(&state.pool, move |conn| Ok(sessions::delete(conn, &token)?)).await?;
+    }
     session.purge();
+    Ok(())
 }
 
 /// The session's CSRF token, created on first use; forms carry it in `csrf_token`.

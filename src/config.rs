@@ -104,11 +104,15 @@ pub struct ServeArgs {
     #[arg(long, env = "FOLIO_SESSION_LIFETIME", default_value_t = 1_209_600)]
     pub session_lifetime: u64,
 
-    /// Take the client address (for login throttling and the audit log) from the
-    /// `X-Forwarded-For`/`Forwarded` headers. Only behind a reverse proxy that sets them:
-    /// otherwise anyone can claim any address.
-    #[arg(long, env = "FOLIO_TRUST_PROXY")]
-    pub trust_proxy: bool,
+    /// Behind reverse proxies: take the client address (login throttling, audit log) from
+    /// `X-Forwarded-For` — the entry the nearest proxy added, or with `--trust-proxy=N` the
+    /// one N proxies back — and the public host from `X-Forwarded-Host`/`Forwarded` (CSRF
+    /// origin check). Only behind proxies that set these headers: otherwise anyone can
+    /// claim any address. `true` or a bare flag is one proxy; `false` or 0, none.
+    #[arg(long, env = "FOLIO_TRUST_PROXY", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", default_value = "false",
+          value_parser = parse_trust_proxy)]
+    pub trust_proxy: TrustProxy,
 
     /// Largest file that may be uploaded, in megabytes (larger ones are refused with 413).
     #[arg(long, env = "FOLIO_MAX_UPLOAD_MB", default_value_t = 25,
@@ -288,7 +292,7 @@ pub struct ServeConfig {
     pub db_pool_size: u32,
     pub session_key: Option<Vec<u8>>,
     pub sessions: SessionPolicy,
-    pub trust_proxy: bool,
+    pub trust_proxy: TrustProxy,
     pub shutdown_timeout: Duration,
     pub max_upload_bytes: u64,
     /// Bound of the page cache (0: off).
@@ -302,6 +306,42 @@ pub struct SessionPolicy {
     pub idle_timeout: Duration,
     /// Ends this long after login, whatever happens.
     pub lifetime: Duration,
+}
+
+/// How many reverse proxies in front of Folio may be believed about the client (0: none,
+/// the peer address is the client).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrustProxy(u8);
+
+impl TrustProxy {
+    pub const MAX_HOPS: u8 = 10;
+
+    pub fn hops(self) -> u8 {
+        self.0
+    }
+
+    pub fn is_on(self) -> bool {
+        self.0 > 0
+    }
+}
+
+/// `true`/`yes`/`on` (one proxy), `false`/`no`/`off`/empty (none), or a number of proxies.
+pub fn parse_trust_proxy(raw: &str) -> Result<TrustProxy, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Ok(TrustProxy(1)),
+        "" | "false" | "no" | "off" => Ok(TrustProxy(0)),
+        number => number
+            .parse::<u8>()
+            .ok()
+            .filter(|hops| *hops <= TrustProxy::MAX_HOPS)
+            .map(TrustProxy)
+            .ok_or_else(|| {
+                format!(
+                    "`{raw}` is neither true/false nor a number of proxies (0–{})",
+                    TrustProxy::MAX_HOPS
+                )
+            }),
+    }
 }
 
 /// actix-web's cookie key needs at least this much key material.
@@ -420,6 +460,24 @@ mod tests {
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         assert!(parse_session_key(&short).unwrap_err().contains("32 bytes"));
         assert!(parse_session_key("not base64!").is_err());
+    }
+
+    #[test]
+    fn trust_proxy_is_a_flag_or_a_number_of_proxies() {
+        let hops = |args: &[&str]| {
+            let mut argv = vec!["folio"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv).map(|cli| cli.serve.trust_proxy.hops())
+        };
+        assert_eq!(hops(&[]).unwrap(), 0);
+        assert_eq!(hops(&["--trust-proxy"]).unwrap(), 1);
+        assert_eq!(hops(&["--trust-proxy", "serve"]).unwrap(), 1);
+        assert_eq!(hops(&["--trust-proxy=2"]).unwrap(), 2);
+        assert_eq!(hops(&["--trust-proxy=false"]).unwrap(), 0);
+        assert!(hops(&["--trust-proxy=many"]).is_err());
+        assert!(hops(&["--trust-proxy=11"]).is_err());
+        assert_eq!(parse_trust_proxy("TRUE"), Ok(TrustProxy(1)));
+        assert_eq!(parse_trust_proxy(""), Ok(TrustProxy(0)));
     }
 
     #[test]

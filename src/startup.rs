@@ -31,7 +31,7 @@ pub struct AppState {
     pub database: DatabaseUrl,
     pub base_url: url::Url,
     pub sessions: SessionPolicy,
-    pub trust_proxy: bool,
+    pub trust_proxy: crate::config::TrustProxy,
     pub settings: crate::cache::SettingsCache,
     pub pages: crate::cache::PageCache,
     pub media: crate::media::MediaConfig,
@@ -137,7 +137,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .wrap(from_fn(http_cache))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_log))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .wrap(from_fn(cached_pages))
     })
     .workers(config.workers)

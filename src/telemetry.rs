@@ -1,11 +1,18 @@
 //! Structured logs on standard error (text or JSON); every request runs in a span that
-//! carries its request id (see `startup`).
+//! carries its request id (see `startup`) and never a secret from its URL.
 
 use std::io::IsTerminal;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::{Error, HttpMessage, web};
+use tracing::{Span, field};
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::startup::AppState;
 
 pub fn init(format: LogFormat, filter: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter)
@@ -24,4 +31,129 @@ pub fn init(format: LogFormat, filter: &str) -> Result<(), String> {
             .try_init(),
     };
     installed.map_err(|e| format!("cannot install the logger: {e}"))
+}
+
+/// The root span of every request (`tracing-actix-web`'s default, minus what must not be
+/// logged): the target with secrets replaced by [`REDACTED`], the client address as
+/// `--trust-proxy` decides it, and the error's message but not its debug form (which can
+/// quote the request).
+pub struct RequestSpan;
+
+/// What stands in the logs where a secret was.
+pub const REDACTED: &str = "[redacted]";
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let client_ip = request
+            .app_data::<web::Data<AppState>>()
+            .map(|state| crate::auth::client_address(request.request(), state.trust_proxy))
+            .unwrap_or_default();
+        let user_agent = request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %request.match_pattern().unwrap_or_else(|| "default".into()),
+            http.target = %redacted_target(request.path(), request.query_string()),
+            http.client_ip = %client_ip,
+            http.user_agent = %user_agent,
+            http.status_code = field::Empty,
+            request_id = %request_id,
+            exception.message = field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let (status, error) = match outcome {
+            Ok(response) => (
+                response.status(),
+                response.response().error().map(ToString::to_string),
+            ),
+            Err(error) => (
+                error.as_response_error().status_code(),
+                Some(error.to_string()),
+            ),
+        };
+        span.record("http.status_code", status.as_u16());
+        if let Some(message) = error {
+            span.record("exception.message", message);
+        }
+    }
+}
+
+/// Path segments that are secrets themselves (`/preview/{token}`).
+const SECRET_PATHS: &[&str] = &["/preview/"];
+/// Query parameters whose names contain one of these carry secrets (`token`,
+/// `csrf_token`, …).
+const SECRET_PARAMETERS: &[&str] = &["token", "secret", "password", "key", "signature"];
+
+/// `path?query` as it may be logged: secret path segments and the values of secret
+/// parameters replaced by [`REDACTED`].
+pub fn redacted_path(path: &str) -> String {
+    for prefix in SECRET_PATHS {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            let tail = rest.find('/').map_or("", |at| &rest[at..]);
+            return format!("{prefix}{REDACTED}{tail}");
+        }
+    }
+    path.to_owned()
+}
+
+pub fn redacted_target(path: &str, query: &str) -> String {
+    let path = redacted_path(path);
+    if query.is_empty() {
+        return path;
+    }
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
+                .map(|(key, _)| key.to_lowercase())
+                .collect();
+            if SECRET_PARAMETERS
+                .iter()
+                .any(|secret| decoded.contains(secret))
+            {
+                format!("{name}={REDACTED}")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_targets_are_redacted() {
+        assert_eq!(
+            redacted_target("/admin/setup", "token=abc"),
+            "/admin/setup?token=[redacted]"
+        );
+        assert_eq!(
+            redacted_target("/admin/media", "x=1&csrf_token=abc&CSRF%5FTOKEN=def"),
+            "/admin/media?x=1&csrf_token=[redacted]&CSRF%5FTOKEN=[redacted]"
+        );
+        assert_eq!(redacted_target("/preview/abc", ""), "/preview/[redacted]");
+        assert_eq!(
+            redacted_target("/preview/abc/x", "a=b"),
+            "/preview/[redacted]/x?a=b"
+        );
+        assert_eq!(redacted_target("/search", "q=rust"), "/search?q=rust");
+        assert_eq!(redacted_target("/preview/", ""), "/preview/");
+    }
 }

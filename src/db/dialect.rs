@@ -30,6 +30,18 @@ pub fn lock_media_for_file_changes(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Serialises transactions that read and then change login-failure counters, so that
+/// concurrent logins can't all read "not locked" (or all insert the same new key).
+/// SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock_login_throttle(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            inner.batch_execute("LOCK TABLE login_throttle IN SHARE ROW EXCLUSIVE MODE")
+        }
+    }
+}
+
 /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO` reads one
 /// transaction's snapshot, so writers go on meanwhile). `None` on PostgreSQL.
 pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResult<()>> {
@@ -46,18 +58,19 @@ pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResul
 }
 
 /// After rows were inserted with their own ids (an import), PostgreSQL's id sequences
-/// must continue after the largest; SQLite takes max(id) + 1 by itself.
+/// must continue after the largest — but never go back: an id handed out before and
+/// deleted since must not come again (it may still be named by a link or a log).
+/// SQLite's AUTOINCREMENT counters move past inserted ids by themselves.
 pub fn reset_id_sequences(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(_) => Ok(()),
         DbConnection::Postgresql(inner) => {
             for table in IMPORTED_TABLES {
-                // Never moves a sequence back: an id handed out before (a deleted row's)
-                // is never handed out again.
                 inner.batch_execute(&format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                     GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), \
-                     nextval(pg_get_serial_sequence('{table}', 'id'))))"
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST( \
+                       COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, \
+                       COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass) + 1, 1) \
+                     ), false)"
                 ))?;
             }
             Ok(())

@@ -156,7 +156,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Integer,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(media -> users (uploader_id));
 diesel::joinable!(posts -> media (featured_media_id));
 diesel::joinable!(post_tags -> posts (post_id));
@@ -179,4 +191,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     login_throttle,
     imported_items,
+    sessions,
 );

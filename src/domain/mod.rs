@@ -6,6 +6,7 @@ pub mod permissions;
 pub mod post;
 pub mod role;
 pub mod search;
+pub mod session;
 pub mod site;
 pub mod slug;
 pub mod throttle;

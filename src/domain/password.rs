@@ -28,25 +28,65 @@ pub fn hash(password: &str) -> Result<String, bcrypt::BcryptError> {
     bcrypt::hash(password, BCRYPT_COST)
 }
 
-/// False for a wrong password and for a malformed or missing stored hash.
+/// False for a wrong password and for a malformed or missing stored hash. Costs one bcrypt
+/// verification either way, so a login takes as long for an account without a password
+/// (imported, invited) or with a broken hash as for one with a real password.
 pub fn verify(password: &str, stored_hash: Option<&str>) -> bool {
-    match stored_hash {
-        Some(stored) => bcrypt::verify(password, stored).unwrap_or(false),
-        None => false,
+    match stored_hash.filter(|stored| stored.parse::<bcrypt::HashParts>().is_ok()) {
+        Some(stored) => bcrypt_verify(password, stored),
+        None => {
+            burn_verify_time(password);
+            false
+        }
     }
 }
 
-/// Verifies against a real hash of the same cost when an account doesn't exist, so that a
-/// login takes the same time whether or not the email is known.
-pub fn burn_verify_time(password: &str) {
+/// Verifies against a real hash of the same cost when there is nothing to verify against
+/// (no such account, no password), so that a login takes the same time either way.
+fn burn_verify_time(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash("folio timing equaliser").ok());
-    verify(password, dummy.as_deref());
+    if let Some(dummy) = dummy {
+        bcrypt_verify(password, dummy);
+    }
+}
+
+fn bcrypt_verify(password: &str, stored: &str) -> bool {
+    #[cfg(test)]
+    tests::VERIFICATIONS.with(|count| count.set(count.get() + 1));
+    bcrypt::verify(password, stored).unwrap_or(false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// bcrypt verifications run on this thread.
+        pub(super) static VERIFICATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    fn verifications_of(f: impl FnOnce()) -> usize {
+        let before = VERIFICATIONS.with(std::cell::Cell::get);
+        f();
+        VERIFICATIONS.with(std::cell::Cell::get) - before
+    }
+
+    #[test]
+    fn every_refusal_costs_one_real_verification() {
+        let stored = bcrypt::hash("correct horse battery", 4).unwrap();
+        for (case, stored) in [
+            ("a real hash", Some(stored.as_str())),
+            ("no password", None),
+            ("a malformed hash", Some("not a bcrypt hash")),
+            ("an empty hash", Some("")),
+        ] {
+            let ran = verifications_of(|| {
+                assert!(!verify("wrong horse battery", stored));
+            });
+            assert_eq!(ran, 1, "{case}");
+        }
+    }
 
     #[test]
     fn short_mismatched_and_overlong_passwords_are_refused() {

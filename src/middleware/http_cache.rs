@@ -4,7 +4,7 @@
 //! `Cache-Control` fit for a CDN, and `HEAD` wherever `GET` works.
 //!
 //! The page cache never serves what this node's own writes made stale: any successful
-//! state-changing request clears it. Every page also expires when the next scheduled post
+//! state-changing request by a logged-in user clears it. Every page also expires when the next scheduled post
 //! falls due, and after `cache::PAGE_TTL` (the bound on other nodes' changes).
 
 use std::sync::Arc;
@@ -138,8 +138,14 @@ pub async fn http_cache(
     }
 
     let res = next.call(req).await?.map_into_boxed_body();
+    // Only a logged-in user's write can change what the public sees; an anonymous POST
+    // (a logout, or any admin form answered with "log in first") must not flush the cache.
     if changes_state
         && res.status().as_u16() < 400
+        && res
+            .request()
+            .extensions()
+            .contains::<crate::auth::Authenticated>()
         && let Some(state) = &state
     {
         state.pages.clear();

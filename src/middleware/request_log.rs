@@ -18,7 +18,7 @@ pub async fn request_log(
     let started = Instant::now();
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = crate::telemetry::redacted_path(req.path());
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
     tracing::info!(

@@ -169,7 +169,7 @@ pub async fn accept(
         })
     })
     .await?;
-    auth::log_in(&session, &user)?;
+    auth::log_in(&req, &session, &user).await?;
     auth::set_flash(&session, format!("Welcome, {}!", user.display_name))?;
     Ok(redirect("/admin"))
 }
@@ -271,7 +271,7 @@ pub async fn reset(
         )?;
         return Ok(redirect("/admin/login"));
     }
-    auth::log_in(&session, &user)?;
+    auth::log_in(&req, &session, &user).await?;
     auth::set_flash(&session, "Your password was changed.")?;
     Ok(redirect("/admin"))
 }

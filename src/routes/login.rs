@@ -69,88 +69,93 @@ pub async fn submit(
     let address = auth::client_address(&req, state.trust_proxy);
     let account_key = throttle::account_key(&typed_email);
     let address_key = throttle::address_key(&address);
+    let email = Email::parse(&typed_email).ok();
 
-    // 1. Refuse cheaply (no bcrypt) while the account or the address is locked.
-    let (keys, email) = (
-        (account_key.clone(), address_key.clone()),
-        Email::parse(&typed_email).ok(),
-    );
-    let (locked, user) = db::run(&state.pool, move |conn| {
-        let now = Utc::now().naive_utc();
-        let locked = throttle::locked_for(conn, &keys.0, now)?
-            .max(throttle::locked_for(conn, &keys.1, now)?);
-        let user = match (&locked, &email) {
-            (None, Some(email)) => users::find_by_email(conn, email)?,
-            _ => None,
-        };
-        Ok((locked, user))
-    })
-    .await?;
+    // 1. Reserve the attempt: in one serialised write transaction, refuse cheaply (no
+    //    bcrypt) while the account or the address is locked, and otherwise count the
+    //    attempt as a failure already, so concurrent attempts can't outrun the limits.
+    let reserved =
+        db::run(&state.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                throttle::lock_counters(conn)?;
+                let now = Utc::now().naive_utc();
+                let locked = throttle::locked_for(conn, &account_key, now)?
+                    .max(throttle::locked_for(conn, &address_key, now)?);
+                if let Some(retry_after) = locked {
+                    return Ok(Err(retry_after));
+                }
+                let account = throttle::reserve(conn, &account_key, &PER_ACCOUNT, now)?;
+                let address = throttle::reserve(conn, &address_key, &PER_ADDRESS, now)?;
+                let user = match &email {
+                    Some(email) => users::find_by_email(conn, email)?,
+                    None => None,
+                };
+                Ok(Ok((account, address, user)))
+            })
+        })
+        .await?;
 
-    let outcome = match locked {
-        Some(retry_after) => Outcome::Throttled { retry_after },
-        None => {
-            // 2. Verify off the async threads; unknown accounts cost the same time.
-            let (user, password_ok) = web::block(move || match user {
-                Some(user) => {
-                    let ok = password::verify(&password, user.password_hash.as_deref());
-                    (Some(user), ok)
-                }
-                None => {
-                    password::burn_verify_time(&password);
-                    (None, false)
-                }
+    let (outcome, reservations) = match reserved {
+        Err(retry_after) => (Outcome::Throttled { retry_after }, None),
+        Ok((account, address, user)) => {
+            // 2. Verify off the async threads. Every attempt costs one bcrypt verify —
+            //    unknown email, account without a password, disabled — so the time
+            //    doesn't tell which.
+            let (user, password_ok) = web::block(move || {
+                let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+                let ok = password::verify(&password, stored);
+                (user, ok)
             })
             .await?;
-            match user {
+            let outcome = match user {
                 Some(user) if password_ok && user.is_active() => Outcome::LoggedIn(user),
                 Some(_) if password_ok => Outcome::Refused(DISABLED),
                 _ => Outcome::Refused(WRONG_CREDENTIALS),
-            }
+            };
+            (outcome, Some((account, address)))
         }
     };
 
-    // 3. Count the result and write it to the audit log.
+    // 3. A success gives its try back (and forgets the account's failures); every
+    //    attempt that got this far goes to the audit log.
     let (record, typed) = (outcome_summary(&outcome), typed_email.clone());
     let address_for_log = address.clone();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let now = Utc::now().naive_utc();
-            let (action, actor) = match record {
-                Summary::Throttled => return Ok(()),
-                Summary::Failed(actor) => {
-                    throttle::record_failure(conn, &account_key, &PER_ACCOUNT, now)?;
-                    throttle::record_failure(conn, &address_key, &PER_ADDRESS, now)?;
-                    ("login.failed", actor)
-                }
-                Summary::Succeeded(user_id) => {
-                    throttle::reset(conn, &account_key)?;
-                    users::record_login(conn, user_id)?;
-                    ("login.succeeded", Some(user_id))
-                }
-            };
-            let detail = format!(
-                "email: {}",
-                typed.trim().chars().take(254).collect::<String>()
-            );
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: actor,
-                    action,
-                    target: ("user", actor),
-                    detail: &detail,
-                    ip_address: Some(&address_for_log),
-                },
-            )?;
-            Ok(())
+    if let Some((account, address)) = reservations {
+        db::run(&state.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let (action, actor) = match record {
+                    Summary::Failed(actor) => ("login.failed", actor),
+                    Summary::Succeeded(user_id) => {
+                        throttle::lock_counters(conn)?;
+                        throttle::reset(conn, account.key())?;
+                        throttle::release(conn, &address)?;
+                        users::record_login(conn, user_id)?;
+                        ("login.succeeded", Some(user_id))
+                    }
+                };
+                let detail = format!(
+                    "email: {}",
+                    typed.trim().chars().take(254).collect::<String>()
+                );
+                audit::record(
+                    conn,
+                    &audit::Entry {
+                        actor_id: actor,
+                        action,
+                        target: ("user", actor),
+                        detail: &detail,
+                        ip_address: Some(&address_for_log),
+                    },
+                )?;
+                Ok(())
+            })
         })
-    })
-    .await?;
+        .await?;
+    }
 
     match outcome {
         Outcome::LoggedIn(user) => {
-            auth::log_in(&session, &user)?;
+            auth::log_in(&req, &session, &user).await?;
             tracing::info!(user_id = user.id, "logged in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
@@ -183,17 +188,15 @@ pub async fn submit(
     }
 }
 
-/// What the audit log and the counters need to know of an outcome.
+/// What the audit log and the counters need to know of an attempt that was checked.
 enum Summary {
-    Throttled,
     Failed(Option<i32>),
     Succeeded(i32),
 }
 
 fn outcome_summary(outcome: &Outcome) -> Summary {
     match outcome {
-        Outcome::Throttled { .. } => Summary::Throttled,
-        Outcome::Refused(_) => Summary::Failed(None),
+        Outcome::Throttled { .. } | Outcome::Refused(_) => Summary::Failed(None),
         Outcome::LoggedIn(user) => Summary::Succeeded(user.id),
     }
 }
@@ -249,7 +252,7 @@ pub async fn logout(
         })
         .await?;
     }
-    auth::log_out(&session);
+    auth::log_out(&req, &session).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login"))
         .finish())

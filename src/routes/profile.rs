@@ -209,8 +209,8 @@ pub async fn change_password(
         })
     })
     .await?;
-    // Every other session ended with the epoch; this one continues.
-    let response = relogin(&state, &session, me.id, "/admin/profile").await?;
+    // Every session ended with the password change; this browser gets a new one.
+    let response = relogin(&state, &req, &session, me.id, "/admin/profile").await?;
     auth::set_flash(
         &session,
         "Your password was changed; your other sessions have ended.",
@@ -246,7 +246,7 @@ pub async fn logout_everywhere(
         })
     })
     .await?;
-    auth::log_out(&session);
+    auth::log_out(&req, &session).await?;
     auth::set_flash(&session, "You were logged out everywhere, here too.")?;
     Ok(redirect("/admin/login"))
 }

@@ -79,10 +79,7 @@ pub async fn submit(
 
     let password = form.password;
     let password_hash = web::block(move || password::hash(&password)).await??;
-    let ip = req
-        .connection_info()
-        .realip_remote_addr()
-        .map(str::to_owned);
+    let ip = Some(auth::client_address(&req, state.trust_proxy));
     let (token, name) = (form.token, form.name);
     let admin = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
@@ -124,7 +121,7 @@ pub async fn submit(
         user_id = admin.id,
         "administrator created through the setup link"
     );
-    auth::log_in(&session, &admin)?;
+    auth::log_in(&req, &session, &admin).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin"))
         .finish())

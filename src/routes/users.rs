@@ -342,7 +342,7 @@ pub async fn change_role(
     .await?;
     if subject_id == me.id {
         // Changing one's own role ended one's sessions: start a new one.
-        return relogin(&state, &session, me.id, "/admin").await;
+        return relogin(&state, &req, &session, me.id, "/admin").await;
     }
     auth::set_flash(
         &session,
@@ -355,9 +355,10 @@ fn is_last_active_admin(conn: &mut db::DbConnection, user: &User) -> AppResult<b
     Ok(user.role() == Role::Admin && user.is_active() && users::active_admin_count(conn)? <= 1)
 }
 
-/// Logs `user_id` in again after their session epoch moved (e.g. own role change).
+/// Logs `user_id` in again after their sessions were revoked (e.g. own role change).
 pub(crate) async fn relogin(
     state: &AppState,
+    req: &HttpRequest,
     session: &Session,
     user_id: i32,
     location: &str,
@@ -366,7 +367,7 @@ pub(crate) async fn relogin(
         users::find(conn, user_id)?.ok_or_else(AppError::not_found)
     })
     .await?;
-    auth::log_in(session, &user)?;
+    auth::log_in(req, session, &user).await?;
     Ok(redirect(location))
 }
 

@@ -6,6 +6,7 @@ pub mod media;
 pub mod posts;
 pub mod public;
 pub mod revisions;
+pub mod sessions;
 pub mod settings;
 pub mod tags;
 pub mod throttle;

@@ -6,6 +6,7 @@ use crate::db::schema::users;
 use crate::domain::slug::{self, slugify};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, AppResult};
+use crate::store::sessions;
 
 pub const STATUS_ACTIVE: &str = "active";
 pub const STATUS_DISABLED: &str = "disabled";
@@ -132,13 +133,15 @@ fn unused_slug(conn: &mut DbConnection, base: &str) -> QueryResult<String> {
 
 /// Replaces the password and ends every existing session of the user.
 pub fn set_password(conn: &mut DbConnection, id: i32, password_hash: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let updated = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
             users::session_epoch.eq(users::session_epoch + 1),
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    sessions::delete_all_of(conn, id)?;
+    Ok(updated)
 }
 
 pub fn record_login(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
@@ -147,25 +150,31 @@ pub fn record_login(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Ends every session of the user (password change, "log out everywhere", role change,
-/// disabling): the epoch in their cookies no longer matches.
+/// Ends every session of the user ("log out everywhere"; password and role changes and
+/// disabling do the same): their rows in `sessions` go. The epoch only counts revocations
+/// (it is part of the export format); it no longer authenticates anything.
 pub fn bump_session_epoch(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let updated = diesel::update(users::table.find(id))
         .set((
             users::session_epoch.eq(users::session_epoch + 1),
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    sessions::delete_all_of(conn, id)?;
+    Ok(updated)
 }
 
+/// Changes the role and ends the user's sessions.
 pub fn set_role(conn: &mut DbConnection, id: i32, role: Role) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let updated = diesel::update(users::table.find(id))
         .set((
             users::role.eq(role.as_str()),
             users::session_epoch.eq(users::session_epoch + 1),
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    sessions::delete_all_of(conn, id)?;
+    Ok(updated)
 }
 
 /// Enables or disables the account; disabling ends its sessions.
@@ -176,13 +185,17 @@ pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult
         STATUS_DISABLED
     };
     let epoch_step = if active { 0 } else { 1 };
-    diesel::update(users::table.find(id))
+    let updated = diesel::update(users::table.find(id))
         .set((
             users::status.eq(status),
             users::session_epoch.eq(users::session_epoch + epoch_step),
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    if !active {
+        sessions::delete_all_of(conn, id)?;
+    }
+    Ok(updated)
 }
 
 pub fn active_admin_count(conn: &mut DbConnection) -> QueryResult<i64> {
