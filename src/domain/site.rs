@@ -294,8 +294,44 @@ pub fn format_navigation(links: &[NavLink]) -> String {
         .join("\n")
 }
 
+/// Whether a path built from a request may go into a `Location` header: one leading `/`
+/// and nothing a browser could read as another host or an escape — no `//` anywhere, no
+/// backslash (browsers read `/\host` as `//host`), encoded or not, and no control
+/// characters or spaces.
+pub fn is_clean_local_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    path.starts_with('/')
+        && !path.contains("//")
+        && !path.contains('\\')
+        && !lower.contains("%5c")
+        && !lower.contains("%2f")
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_clean_local_paths_are_redirect_targets() {
+        for good in ["/about", "/2019/03/04/hello", "/%E6%97%A5", "/a-b_c.d"] {
+            assert!(super::is_clean_local_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "about",
+            "//evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "/%5Cevil.example",
+            "/%2F%2Fevil.example",
+            "/a//b",
+            "/a\tb",
+            "/a b",
+            "https://evil.example",
+        ] {
+            assert!(!super::is_clean_local_path(bad), "{bad:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -4,6 +4,7 @@
 //! file (and its variants) on disk, removed with the last record that uses it.
 
 pub mod images;
+pub mod metadata;
 pub mod storage;
 pub mod types;
 pub mod upload;
@@ -75,15 +76,51 @@ pub fn prepare(storage: &MediaStorage, received: Received) -> AppResult<Prepared
     } else {
         (None, Vec::new())
     };
+    // The variants were made from the original (with its orientation); what is kept
+    // of the original itself is without its metadata, named by the hash of what is kept.
+    let (original, size, sha256) =
+        match without_metadata(storage, received.file.path(), media_type.mime)
+            .map_err(|problem| AppError::Unprocessable(format!("{label} {problem}.")))?
+        {
+            Some(clean) => clean,
+            None => (received.file, received.size, received.sha256),
+        };
     Ok(Prepared {
         label,
         media_type,
-        size: received.size,
-        sha256: received.sha256,
+        size,
+        sha256,
         dimensions,
-        original: received.file,
+        original,
         variants,
     })
+}
+
+/// The upload rewritten without its metadata (a new temp file, its size and SHA-256), or
+/// `None` when its type carries none we remove. Reads the file whole: it is at most the
+/// upload limit, as the decoded image already was.
+fn without_metadata(
+    storage: &MediaStorage,
+    path: &std::path::Path,
+    mime: &str,
+) -> Result<Option<(NamedTempFile, u64, String)>, String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let internal = |e: std::io::Error| format!("could not be rewritten without its metadata ({e})");
+    if !metadata::handles(mime) {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).map_err(internal)?;
+    let Some(clean) = metadata::strip(mime, &bytes)
+        .map_err(|metadata::Malformed(why)| format!("could not be read as an image ({why})"))?
+    else {
+        return Ok(None);
+    };
+    let mut file = storage.temp_file().map_err(internal)?;
+    file.write_all(&clean).map_err(internal)?;
+    file.flush().map_err(internal)?;
+    let sha256 = format!("{:x}", Sha256::digest(&clean));
+    Ok(Some((file, clean.len() as u64, sha256)))
 }
 
 /// Stores prepared uploads: one record each, files moved into place, all or nothing.

@@ -297,13 +297,56 @@ fn sanitizer() -> ammonia::Builder<'static> {
             ("input", "type") => (value == "checkbox").then_some(value.into()),
             ("img", "srcset") => is_library_srcset(value).then_some(value.into()),
             ("img", "sizes") => (value == IMAGE_SIZES).then_some(value.into()),
-            ("iframe", "src") => IFRAME_PREFIXES
-                .iter()
-                .any(|prefix| value.starts_with(prefix))
-                .then_some(value.into()),
+            ("iframe", "src") => allowed_embed(value).map(Into::into),
             _ => Some(value.into()),
         });
     builder
+}
+
+/// The embed URL to keep, if `value` is one of [`IFRAME_PREFIXES`] and stays under it: it
+/// is parsed, and refused when anything could move it elsewhere once resolved — dot
+/// segments (`/embed/../../redirect`), encoded dots, slashes or backslashes, a backslash,
+/// credentials, a port. What is kept is the parsed URL, exactly what the browser loads.
+fn allowed_embed(value: &str) -> Option<String> {
+    let lower = value.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c", "\\"]
+        .iter()
+        .any(|bad| lower.contains(bad))
+        || value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
+    }
+    let raw_path = value
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .splitn(4, '/')
+        .nth(3)
+        .unwrap_or_default();
+    if raw_path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return None;
+    }
+    let url = url::Url::parse(value).ok()?;
+    if url.scheme() != "https"
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.port().is_some()
+    {
+        return None;
+    }
+    let host = url.host_str()?;
+    IFRAME_PREFIXES
+        .iter()
+        .filter_map(|prefix| url::Url::parse(prefix).ok())
+        .any(|prefix| {
+            prefix.host_str() == Some(host)
+                && url.path().len() > prefix.path().len()
+                && url.path().starts_with(prefix.path())
+        })
+        .then(|| url.to_string())
 }
 
 const FOOTNOTE_CLASSES: &[&str] = &[
@@ -977,6 +1020,32 @@ mod tests {
         assert!(
             out.contains("src=\"https://www.youtube-nocookie.com/embed/abc\""),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn embeds_that_could_leave_their_prefix_are_dropped() {
+        for src in [
+            "https://www.youtube.com/embed/../../redirect?q=https://evil.example",
+            "https://www.youtube.com/embed/%2e%2e/%2E%2E/redirect",
+            "https://www.youtube.com/embed/.%2e/redirect",
+            "https://www.youtube.com/embed/..\\..\\redirect",
+            "https://www.youtube.com/embed/abc/../../../redirect",
+            "https://www.youtube.com/embed/%2fredirect",
+            "https://user:pw@www.youtube.com/embed/abc",
+            "https://www.youtube.com:8443/embed/abc",
+            "https://www.youtube.com.evil.example/embed/abc",
+            "https://www.youtube.com/embed/",
+            "http://www.youtube.com/embed/abc",
+            "https://www.youtube.com/embedder/abc",
+            "https://www.youtube.com/EMBED/abc",
+        ] {
+            let out = html(&format!("<iframe src=\"{src}\"></iframe>"));
+            assert!(!out.contains("src="), "{src} → {out}");
+        }
+        assert_eq!(
+            allowed_embed("https://player.vimeo.com/video/123?h=abc#t=1"),
+            Some("https://player.vimeo.com/video/123?h=abc#t=1".to_owned())
         );
     }
 

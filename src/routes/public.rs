@@ -407,8 +407,13 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> AppResult
             return Ok(redirect);
         }
     }
-    if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
-        let trimmed = path.trim_end_matches('/');
+    let trimmed = path.trim_end_matches('/');
+    // `/about/` → `/about`; only ever to a clean path on this site (`/\evil.example/`
+    // would otherwise send the browser to another host).
+    if path.len() > 1
+        && path.ends_with('/')
+        && (trimmed.is_empty() || crate::domain::site::is_clean_local_path(trimmed))
+    {
         let location = match req.query_string() {
             "" => trimmed.to_owned(),
             query => format!("{trimmed}?{query}"),
