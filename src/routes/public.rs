@@ -367,7 +367,12 @@ fn structured_data(
         "mainEntityOfPage": canonical,
         "datePublished": post.published_at.map(iso),
         "dateModified": iso(post.updated_at),
-        "author": { "@type": "Person", "name": published.author.name, "url": author_url },
+        // Only posts are in author archives: a page's author may have none.
+        "author": if is_post {
+            serde_json::json!({ "@type": "Person", "name": published.author.name, "url": author_url })
+        } else {
+            serde_json::json!({ "@type": "Person", "name": published.author.name })
+        },
         "publisher": { "@type": "Organization", "name": site.settings.title },
         "keywords": published.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
     });
