@@ -28,5 +28,12 @@ fuzz_target!(|data: &[u8]| {
         media_dir: data_dir.join("media"),
         data_dir,
     };
-    let _ = folio::export::import(&storage, &archive, false);
+    // Small caps, so the fuzzer explores the size checks rather than large allocations.
+    let options = folio::export::ImportOptions {
+        merge: false,
+        allow_admins: false,
+        max_content_bytes: 1024 * 1024,
+        max_media_bytes: 1024 * 1024,
+    };
+    let _ = folio::export::import(&storage, &archive, &options);
 });
