@@ -501,20 +501,10 @@ async fn status_with_cookie(server: &Server, path: &str, cookie: &str) -> u16 {
         .as_u16()
 }
 
-fn user_id(site: &Site, email: &str) -> i32 {
-    use diesel::prelude::*;
-    use folio::db::schema::users;
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(&mut site.connect())
-        .unwrap()
-}
-
 async fn a_deleted_users_cookie_never_becomes_the_next_users_session(backend: Backend) {
     let site = site_with_user(&backend);
     site.create_user("carl@example.org", "Carl", "contributor", PASSWORD);
-    let carl_id = user_id(&site, "carl@example.org");
+    let carl_id = site.user_id("carl@example.org");
     let server = site.start().await;
     let login = log_in(&client(), &server, "carl@example.org", PASSWORD).await;
     assert_eq!(login.status(), 303);
@@ -537,7 +527,7 @@ async fn a_deleted_users_cookie_never_becomes_the_next_users_session(backend: Ba
     site.create_user("eve@example.org", "Eve", "admin", PASSWORD);
 
     assert_ne!(
-        user_id(&site, "eve@example.org"),
+        site.user_id("eve@example.org"),
         carl_id,
         "a deleted user's id is never handed out again"
     );
@@ -895,9 +885,9 @@ async fn an_anonymous_logout_leaves_the_page_cache_alone(backend: Backend) {
 async fn resetting_id_sequences_after_an_import_never_reuses_an_id(backend: Backend) {
     let site = site_with_user(&backend);
     site.create_user("carl@example.org", "Carl", "contributor", PASSWORD);
-    let carl_id = user_id(&site, "carl@example.org");
+    let carl_id = site.user_id("carl@example.org");
     site.execute_sql("DELETE FROM users WHERE email = 'carl@example.org'");
     folio::db::dialect::reset_id_sequences(&mut site.connect()).unwrap();
     site.create_user("eve@example.org", "Eve", "admin", PASSWORD);
-    assert!(user_id(&site, "eve@example.org") > carl_id);
+    assert!(site.user_id("eve@example.org") > carl_id);
 }

@@ -90,16 +90,6 @@ fn import_fails(site: &Site, args: &[&str]) -> String {
 }
 
 /// The id of the account with this email.
-fn id_of(site: &Site, email: &str) -> i32 {
-    use diesel::prelude::*;
-    use folio::db::schema::users;
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(&mut site.connect())
-        .unwrap()
-}
-
 /// Users in the site's database (made by `folio migrate` if the import never opened it).
 fn user_count(site: &Site) -> i64 {
     use diesel::prelude::*;
@@ -666,7 +656,7 @@ async fn merging_never_brings_in_an_admin_or_a_known_password(backend: Backend) 
         "editor",
         "another long password",
     );
-    let gone = id_of(&b, "gone@example.org");
+    let gone = b.user_id("gone@example.org");
     {
         use diesel::prelude::*;
         diesel::delete(folio::db::schema::users::table.find(gone))
@@ -707,7 +697,7 @@ async fn merging_never_brings_in_an_admin_or_a_known_password(backend: Backend) 
     };
     for email in ["intruder@example.org", "author@example.org"] {
         assert!(
-            id_of(&b, email) > gone,
+            b.user_id(email) > gone,
             "{email} got an id handed out before"
         );
     }

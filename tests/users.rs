@@ -72,16 +72,6 @@ async fn accept(server: &Server, link: &str, name: &str) -> reqwest::Client {
     browser
 }
 
-fn user_id(site: &Site, email: &str) -> i32 {
-    use diesel::prelude::*;
-    use folio::db::schema::users;
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(&mut site.connect())
-        .unwrap()
-}
-
 async fn admin_invites_an_editor_and_a_contributor_who_see_only_their_share(backend: Backend) {
     let (site, server) = admin_site(&backend).await;
     let (admin, csrf) = logged_in(&server, ADMIN, PASSWORD).await;
@@ -133,7 +123,7 @@ async fn admin_invites_an_editor_and_a_contributor_who_see_only_their_share(back
     );
 
     // The admin disables the contributor: logged out at their next request.
-    let id = user_id(&site, "cat@example.org");
+    let id = site.user_id("cat@example.org");
     let response = post_form(
         &admin,
         &server,
@@ -262,7 +252,7 @@ async fn used_withdrawn_expired_and_unknown_invitations_are_refused(backend: Bac
 async fn the_last_active_admin_stays_an_admin(backend: Backend) {
     let (site, server) = admin_site(&backend).await;
     let (admin, csrf) = logged_in(&server, ADMIN, PASSWORD).await;
-    let me = user_id(&site, ADMIN);
+    let me = site.user_id(ADMIN);
 
     let demote = post_form(
         &admin,
@@ -309,7 +299,7 @@ async fn the_last_active_admin_stays_an_admin(backend: Backend) {
     assert_eq!(demote.status(), 303, "stepping down is allowed now");
     let dashboard = get_page(&admin, &server.url("/admin"), 200).await;
     assert!(dashboard.contains("editor"), "the new role applies at once");
-    let second_id = user_id(&site, "second@example.org");
+    let second_id = site.user_id("second@example.org");
     let response = post_form(
         &second,
         &server,
@@ -328,7 +318,7 @@ async fn role_changes_and_disabling_end_sessions(backend: Backend) {
     site.create_user("au@example.org", "Au", "author", PASSWORD);
     let (admin, csrf) = logged_in(&server, ADMIN, PASSWORD).await;
     let (author, _) = logged_in(&server, "au@example.org", PASSWORD).await;
-    let id = user_id(&site, "au@example.org");
+    let id = site.user_id("au@example.org");
 
     let response = post_form(
         &admin,
@@ -429,8 +419,8 @@ async fn deleting_a_user_hands_their_posts_to_someone_chosen(backend: Backend) {
     let (site, server) = admin_site(&backend).await;
     site.create_user("writer@example.org", "Writer", "author", PASSWORD);
     site.create_user("heir@example.org", "Heir", "editor", PASSWORD);
-    let writer = user_id(&site, "writer@example.org");
-    let heir = user_id(&site, "heir@example.org");
+    let writer = site.user_id("writer@example.org");
+    let heir = site.user_id("heir@example.org");
     site.execute_sql(&format!(
         "INSERT INTO posts (kind, status, title, slug, author_id, created_at, updated_at) \
          VALUES ('post', 'draft', 'Kept', 'kept', {writer}, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
@@ -495,7 +485,7 @@ async fn reset_links_set_a_new_password_once(backend: Backend) {
     let (site, server) = admin_site(&backend).await;
     site.create_user("au@example.org", "Au", "author", PASSWORD);
     let (admin, csrf) = logged_in(&server, ADMIN, PASSWORD).await;
-    let id = user_id(&site, "au@example.org");
+    let id = site.user_id("au@example.org");
     let response = post_form(
         &admin,
         &server,

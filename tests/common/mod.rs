@@ -215,6 +215,17 @@ impl Site {
         }
     }
 
+    /// The id of the account with `email`.
+    pub fn user_id(&self, email: &str) -> i32 {
+        use diesel::prelude::*;
+        use folio::db::schema::users;
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(&mut self.connect())
+            .unwrap()
+    }
+
     /// A direct connection to this site's database, through Folio's own data layer.
     pub fn connect(&self) -> folio::db::DbConnection {
         let url = match (&self.database_url, self.sqlite_file()) {
