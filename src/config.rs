@@ -170,7 +170,7 @@ pub enum Command {
         /// Largest content.json to read, in megabytes (an archive declaring more is
         /// refused before it is read).
         #[arg(long, env = "FOLIO_IMPORT_MAX_CONTENT_MB",
-              default_value_t = crate::export::DEFAULT_MAX_CONTENT_MB,
+              default_value_t = DEFAULT_IMPORT_MAX_CONTENT_MB,
               value_parser = clap::value_parser!(u64).range(1..=65_536))]
         max_content_mb: u64,
         /// Largest media file to read, in megabytes (the upload limit of the site).
@@ -346,6 +346,10 @@ pub fn parse_trust_proxy(raw: &str) -> Result<TrustProxy, String> {
 
 /// actix-web's cookie key needs at least this much key material.
 pub const SESSION_KEY_MIN_BYTES: usize = 64;
+
+/// The default of `folio import --max-content-mb`: room for tens of thousands of long posts
+/// with their revisions; an archive that declares more is refused before it is read.
+pub const DEFAULT_IMPORT_MAX_CONTENT_MB: u64 = 512;
 
 impl ServeConfig {
     pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Result<Self, String> {

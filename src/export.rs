@@ -385,9 +385,6 @@ pub struct ImportOptions {
 
 /// Largest `manifest.json` read: a few hundred bytes in practice.
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
-/// The default of `--max-content-mb`: room for tens of thousands of long posts with
-/// their revisions; an archive that declares more is refused before it is read.
-pub const DEFAULT_MAX_CONTENT_MB: u64 = 512;
 
 fn mb(bytes: u64) -> u64 {
     bytes.div_ceil(1024 * 1024)

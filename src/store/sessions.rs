@@ -68,15 +68,10 @@ pub fn touch(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> QueryR
         .execute(conn)
 }
 
-/// Ends one session (log out).
+/// Ends one session (log out). Ending all of a user's is `users::end_sessions`, beside
+/// the changes that call for it.
 pub fn delete(conn: &mut DbConnection, token: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(secrets::token_hash(token))).execute(conn)
-}
-
-/// Ends every session of the user (password change, "log out everywhere", role change,
-/// disabling).
-pub fn delete_all_of(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 
 /// Forgets sessions that have gone idle or outlived their lifetime (their cookies would be

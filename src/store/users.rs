@@ -2,11 +2,10 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::users;
+use crate::db::schema::{sessions, users};
 use crate::domain::slug::{self, slugify};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::sessions;
 
 pub const STATUS_ACTIVE: &str = "active";
 pub const STATUS_DISABLED: &str = "disabled";
@@ -140,7 +139,7 @@ pub fn set_password(conn: &mut DbConnection, id: i32, password_hash: &str) -> Qu
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    sessions::delete_all_of(conn, id)?;
+    end_sessions(conn, id)?;
     Ok(updated)
 }
 
@@ -160,7 +159,7 @@ pub fn bump_session_epoch(conn: &mut DbConnection, id: i32) -> QueryResult<usize
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    sessions::delete_all_of(conn, id)?;
+    end_sessions(conn, id)?;
     Ok(updated)
 }
 
@@ -173,7 +172,7 @@ pub fn set_role(conn: &mut DbConnection, id: i32, role: Role) -> QueryResult<usi
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    sessions::delete_all_of(conn, id)?;
+    end_sessions(conn, id)?;
     Ok(updated)
 }
 
@@ -193,7 +192,7 @@ pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult
         ))
         .execute(conn)?;
     if !active {
-        sessions::delete_all_of(conn, id)?;
+        end_sessions(conn, id)?;
     }
     Ok(updated)
 }
@@ -256,4 +255,10 @@ pub fn update_profile(
             users::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)
+}
+
+/// Ends every session of the user (password change, "log out everywhere", role change,
+/// disabling): their rows in `sessions` go.
+fn end_sessions(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
