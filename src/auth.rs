@@ -19,7 +19,7 @@ use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::session::{Expiry, State};
 use crate::error::{AppError, AppResult};
 use crate::secrets;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::sessions;
 use crate::store::users::User;
 

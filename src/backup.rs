@@ -58,7 +58,7 @@ pub fn backup(storage: &StorageConfig, output: &Path, force: bool) -> Result<Rep
         .ok_or("the output directory's path is not valid UTF-8")?
         .to_owned();
 
-    let (pool, _) = crate::startup::open_database(storage, 1)?;
+    let (pool, _) = crate::state::open_database(storage, 1)?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot reach the database: {e}"))?;

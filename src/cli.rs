@@ -9,12 +9,12 @@ use crate::domain::{Email, Role, password};
 use crate::error::AppError;
 use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::create_reset_link;
-use crate::startup;
+use crate::state;
 use crate::store::users::{self, NewUser};
 
 pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;
-    let (_, applied) = startup::open_database(&storage, 1)?;
+    let (_, applied) = state::open_database(&storage, 1)?;
     if applied.is_empty() {
         println!("The database is up to date.");
     } else {
@@ -325,7 +325,7 @@ fn print_reset_link(storage: &StorageConfig, email: &str, base_url: &str) -> Res
 }
 
 fn open(storage: &StorageConfig) -> Result<DbPool, String> {
-    startup::open_database(storage, 1).map(|(pool, _)| pool)
+    state::open_database(storage, 1).map(|(pool, _)| pool)
 }
 
 fn with_conn<T>(

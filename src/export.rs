@@ -259,7 +259,7 @@ pub fn export(
             output.display()
         ));
     }
-    let (pool, _) = crate::startup::open_database(storage, 1)?;
+    let (pool, _) = crate::state::open_database(storage, 1)?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot reach the database: {e}"))?;
@@ -408,7 +408,7 @@ pub fn import(
         files,
     } = read;
 
-    let (pool, _) = crate::startup::open_database(storage, 1).map_err(&nothing)?;
+    let (pool, _) = crate::state::open_database(storage, 1).map_err(&nothing)?;
     let mut conn = pool
         .get()
         .map_err(|e| nothing(format!("cannot reach the database: {e}")))?;

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod secrets;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod views;

@@ -1,5 +1,6 @@
 //! Start-up: open and migrate the database, load the session key, build the App with its
-//! middleware and routes, serve until SIGINT/SIGTERM.
+//! middleware and routes, serve until SIGINT/SIGTERM. The state the handlers share and the
+//! opening of the database live in `state`, below everything that uses them.
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -16,34 +17,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, SessionPolicy, StorageConfig};
-use crate::db::{self, DatabaseUrl, DbPool, migrations};
+use crate::config::{SESSION_KEY_MIN_BYTES, ServeConfig, SessionPolicy};
+use crate::db::DbPool;
 use crate::middleware::csrf::csrf;
 use crate::middleware::http_cache::{cached_pages, http_cache};
 use crate::middleware::security_headers::security_headers;
 use crate::middleware::{error_pages::error_pages, request_log::request_log};
 use crate::routes;
+use crate::state::AppState;
 use crate::store::{tokens, users};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub database: DatabaseUrl,
-    pub base_url: url::Url,
-    pub sessions: SessionPolicy,
-    pub trust_proxy: crate::config::TrustProxy,
-    pub settings: crate::cache::SettingsCache,
-    pub pages: crate::cache::PageCache,
-    pub media: crate::media::MediaConfig,
-    pub imports: crate::routes::wordpress::ImportJobs,
-}
-
-impl AppState {
-    /// The site's time zone, from the settings cache (no query while it is fresh).
-    pub async fn time_zone(&self) -> crate::error::AppResult<chrono_tz::Tz> {
-        Ok(self.settings.get(&self.pool).await?.settings.tz())
-    }
-}
 
 /// Largest form or request body we read (uploads stream and get their own limit). Above
 /// the editor's 2 MB text limit, so an over-long post comes back as a form message with
@@ -52,42 +34,9 @@ const FORM_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 const SESSION_COOKIE: &str = "folio_session";
 const SESSION_KEY_FILE: &str = "session.key";
 
-/// Creates the data directory, opens the pool and applies pending migrations. Returns the
-/// pool and the migrations it applied.
-pub fn open_database(
-    storage: &StorageConfig,
-    pool_size: u32,
-) -> Result<(DbPool, Vec<String>), String> {
-    std::fs::create_dir_all(&storage.data_dir).map_err(|e| {
-        format!(
-            "cannot create the data directory {}: {e}",
-            storage.data_dir.display()
-        )
-    })?;
-    let pool = db::build_pool(&storage.database, pool_size)?;
-    let mut conn = pool.get().map_err(|e| {
-        format!(
-            "cannot connect to the database {}: {e}",
-            storage.database.redacted()
-        )
-    })?;
-    let applied = migrations::run_pending(&mut conn)?;
-    for version in &applied {
-        tracing::info!(%version, "applied database migration");
-    }
-    if !applied.is_empty() {
-        let filled = crate::store::posts::backfill_search_text(&mut conn)
-            .map_err(|e| format!("cannot prepare the search index: {e}"))?;
-        if filled > 0 {
-            tracing::info!(posts = filled, "indexed existing posts for search");
-        }
-    }
-    Ok((pool, applied))
-}
-
 pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let started = Instant::now();
-    let (pool, _) = open_database(&config.storage, config.db_pool_size)?;
+    let (pool, _) = crate::state::open_database(&config.storage, config.db_pool_size)?;
     let key = session_key(&config)?;
     let media_storage = crate::media::storage::MediaStorage::open(&config.storage.media_dir)
         .map_err(|e| {
@@ -121,7 +70,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
         },
-        imports: crate::routes::wordpress::ImportJobs::default(),
+        imports: crate::wordpress::jobs::ImportJobs::default(),
     });
     let sessions = config.sessions;
     let server = HttpServer::new(move || {

@@ -15,7 +15,7 @@ use actix_web::{Error, HttpRequest, web};
 
 use crate::auth;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf_token";

@@ -44,7 +44,7 @@ pub async fn error_pages(
     } else {
         let site = res
             .request()
-            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
             .map(|state| state.settings.peek())
             .unwrap_or_default();
         let page = ErrorPage {

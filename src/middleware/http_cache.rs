@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cache::CachedPage;
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::public;
 
 /// Public pages may be reused for 10 s, and served stale for 30 s more while a cache

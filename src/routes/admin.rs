@@ -8,7 +8,7 @@ use crate::db;
 use crate::domain::permissions::{Action, Ownership, can};
 use crate::domain::post::Kind;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::posts::{self, ListFilter, Sort, StageFilter};
 use crate::views::{self, AdminNav, DashboardPage, PostListItem};
 

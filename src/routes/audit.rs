@@ -9,7 +9,7 @@ use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::permissions::{Action, Ownership};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{audit, users};
 use crate::views::{self, AdminNav, AuditPage};
 

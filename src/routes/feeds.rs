@@ -7,7 +7,7 @@ use chrono::Utc;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::feeds::{self, FEED_LENGTH, Feed};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::public::{self, Archive};
 
 #[derive(Clone, Copy)]

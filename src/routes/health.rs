@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::db::{self, DatabaseUrl};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long `/readyz` waits for a database connection before calling itself unready.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);

@@ -12,7 +12,7 @@ use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
 use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::redirect;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit;
 use crate::store::tokens::{self, Token, Unusable};
 use crate::store::users::{self, NewUser, User};

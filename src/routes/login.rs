@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
 use crate::domain::{Email, password};
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::users::{self, User};
 use crate::store::{audit, throttle};
 use crate::views::{self, LoginPage};

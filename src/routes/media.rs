@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::media::types::{self, Category};
 use crate::media::{self, Picture, storage, upload};
 use crate::routes::users::redirect;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};
 use crate::store::users::User;

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::routes::posts::{load_post, require_edit};
 use crate::routes::public::article_view;
 use crate::routes::users::redirect;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::public::Published;
 use crate::store::{posts, tokens};
 use crate::views::{self, AdminNav, LinkCreatedPage};

@@ -11,7 +11,7 @@ use crate::domain::{Email, password, slug};
 use crate::error::{AppError, AppResult};
 use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::{redirect, relogin};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit;
 use crate::store::users::{self, Profile, User};
 use crate::views::{self, AdminNav, FormErrors, ProfilePage};

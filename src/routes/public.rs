@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::cache::Site;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::public::{self, Archive};
 use crate::views::{self, ArchivePage, ArticlePage, PostSummary};
 

@@ -14,7 +14,7 @@ use crate::domain::post::{self as rules, Kind, Status};
 use crate::error::{AppError, AppResult};
 use crate::routes::posts::{load_post, require_edit};
 use crate::routes::users::redirect;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::posts::{self, Content, Post};
 use crate::store::revisions::{self, Revision};
 use crate::store::users::User;

@@ -16,7 +16,7 @@ use crate::domain::permissions::{Action, Ownership};
 use crate::domain::site::{self, SiteSettings};
 use crate::error::{AppError, AppResult};
 use crate::routes::users::redirect;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{audit, settings};
 use crate::views::{self, AdminNav, FormErrors, SettingsPage};
 

@@ -10,7 +10,7 @@ use crate::auth;
 use crate::db;
 use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::users::{self, NewUser};
 use crate::store::{audit, posts, tokens};
 use crate::views::{self, FormErrors, SetupPage};

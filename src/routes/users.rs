@@ -11,7 +11,7 @@ use crate::db::{self, dialect};
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit;
 use crate::store::tokens::{self, NewLink};
 use crate::store::users::{self, User};

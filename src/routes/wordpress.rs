@@ -3,9 +3,6 @@
 //! progress, then the report. Imports are tracked in this server's memory: the page of an
 //! import lives on the node that ran it, until it restarts.
 
-use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
-
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
@@ -16,92 +13,14 @@ use crate::domain::Role;
 use crate::domain::permissions::{Action, Ownership};
 use crate::error::AppResult;
 use crate::media::upload;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit;
 use crate::views::{self, AdminNav, ImportJobPage, ImportJobView, ImportPage, ImportSummary};
-use crate::wordpress::import::{self, Options, Progress, Report};
+use crate::wordpress::import::{self, Options, Progress};
+use crate::wordpress::jobs::State;
 
 /// Largest export accepted by upload (the file is streamed to disk, never held in memory).
 pub const MAX_EXPORT_BYTES: u64 = 1024 * 1024 * 1024;
-/// Finished imports remembered for their pages.
-const KEEP_FINISHED: usize = 20;
-
-#[derive(Debug, Clone)]
-enum State {
-    Running(Progress),
-    Done(Box<Report>),
-    Failed(String),
-}
-
-#[derive(Debug, Clone)]
-struct Job {
-    file_name: String,
-    state: State,
-}
-
-/// The imports this server ran or is running, by id (newest has the highest).
-#[derive(Default)]
-pub struct ImportJobs {
-    jobs: Mutex<BTreeMap<u64, Job>>,
-}
-
-impl ImportJobs {
-    fn with<T>(&self, f: impl FnOnce(&mut BTreeMap<u64, Job>) -> T) -> T {
-        // A panic while holding the lock can't leave a job half-written: take it anyway.
-        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut jobs)
-    }
-
-    fn start(&self, file_name: String) -> u64 {
-        self.with(|jobs| {
-            let id = jobs.keys().next_back().map_or(1, |last| last + 1);
-            jobs.insert(
-                id,
-                Job {
-                    file_name,
-                    state: State::Running(Progress {
-                        phase: "Starting",
-                        ..Progress::default()
-                    }),
-                },
-            );
-            let finished: Vec<u64> = jobs
-                .iter()
-                .filter(|(_, job)| !matches!(job.state, State::Running(_)))
-                .map(|(&id, _)| id)
-                .collect();
-            for old in finished
-                .iter()
-                .take(finished.len().saturating_sub(KEEP_FINISHED))
-            {
-                jobs.remove(old);
-            }
-            id
-        })
-    }
-
-    fn set(&self, id: u64, state: State) {
-        self.with(|jobs| {
-            if let Some(job) = jobs.get_mut(&id) {
-                job.state = state;
-            }
-        });
-    }
-
-    fn get(&self, id: u64) -> Option<Job> {
-        self.with(|jobs| jobs.get(&id).cloned())
-    }
-
-    fn recent(&self) -> Vec<(u64, Job)> {
-        self.with(|jobs| {
-            jobs.iter()
-                .rev()
-                .map(|(&id, job)| (id, job.clone()))
-                .collect()
-        })
-    }
-}
-
 fn roles() -> Vec<&'static str> {
     Role::ALL.iter().map(|r| r.as_str()).collect()
 }

@@ -4,4 +4,5 @@
 
 pub mod content;
 pub mod import;
+pub mod jobs;
 pub mod wxr;

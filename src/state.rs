@@ -1,0 +1,63 @@
+//! What every handler can reach (`AppState`), and opening the database it is built on.
+//! Both sit below the routes, the middleware and the commands (`export`, `backup`, `cli`)
+//! that use them; `startup` only builds and runs the app.
+
+use crate::cache::{PageCache, SettingsCache};
+use crate::config::{SessionPolicy, StorageConfig, TrustProxy};
+use crate::db::{self, DatabaseUrl, DbPool, migrations};
+use crate::error::AppResult;
+use crate::media::MediaConfig;
+use crate::wordpress::jobs::ImportJobs;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub database: DatabaseUrl,
+    pub base_url: url::Url,
+    pub sessions: SessionPolicy,
+    pub trust_proxy: TrustProxy,
+    pub settings: SettingsCache,
+    pub pages: PageCache,
+    pub media: MediaConfig,
+    pub imports: ImportJobs,
+}
+
+impl AppState {
+    /// The site's time zone, from the settings cache (no query while it is fresh).
+    pub async fn time_zone(&self) -> AppResult<chrono_tz::Tz> {
+        Ok(self.settings.get(&self.pool).await?.settings.tz())
+    }
+}
+
+/// Creates the data directory, opens the pool and applies pending migrations (filling the
+/// search text of posts that predate it). Returns the pool and the migrations it applied.
+pub fn open_database(
+    storage: &StorageConfig,
+    pool_size: u32,
+) -> Result<(DbPool, Vec<String>), String> {
+    std::fs::create_dir_all(&storage.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            storage.data_dir.display()
+        )
+    })?;
+    let pool = db::build_pool(&storage.database, pool_size)?;
+    let mut conn = pool.get().map_err(|e| {
+        format!(
+            "cannot connect to the database {}: {e}",
+            storage.database.redacted()
+        )
+    })?;
+    let applied = migrations::run_pending(&mut conn)?;
+    for version in &applied {
+        tracing::info!(%version, "applied database migration");
+    }
+    if !applied.is_empty() {
+        let filled = crate::store::posts::backfill_search_text(&mut conn)
+            .map_err(|e| format!("cannot prepare the search index: {e}"))?;
+        if filled > 0 {
+            tracing::info!(posts = filled, "indexed existing posts for search");
+        }
+    }
+    Ok((pool, applied))
+}
