@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 
 use crate::domain::site::SiteSettings;
 use crate::render;
-use crate::store::public::Published;
+use crate::store::public::{Published, SitemapEntry};
 
 /// How many entries a feed carries.
 pub const FEED_LENGTH: i64 = 20;
@@ -248,13 +248,7 @@ pub fn json(feed: &Feed<'_>) -> String {
     render::markdown::json_without_markup(&document)
 }
 
-/// One `<url>` of the sitemap: a path and when it last changed.
-pub struct SitemapEntry {
-    pub path: String,
-    pub last_modified: NaiveDateTime,
-}
-
-/// The sitemap protocol's XML, with absolute URLs.
+/// The sitemap protocol's XML, with absolute URLs: one `<url>` per entry.
 pub fn sitemap(base: &url::Url, entries: &[SitemapEntry]) -> Result<String, std::io::Error> {
     use quick_xml::Writer;
     use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};

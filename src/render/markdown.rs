@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 use crate::domain::slug::slugify;
+use crate::media::picture::{Picture, library_hash};
 
 /// HTML that has passed the sanitiser.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -56,7 +57,7 @@ fn options() -> Options {
 /// database.
 #[derive(Debug, Default)]
 pub struct LibraryImages {
-    pub by_hash: HashMap<String, crate::media::Picture>,
+    pub by_hash: HashMap<String, Picture>,
 }
 
 /// The `sizes` of library images: the width of the text column.
@@ -126,14 +127,6 @@ fn with_heading_anchors<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
     events
 }
 
-/// The content hash in a library URL (`/media/ab/cd/<hash>[-960].jpg`).
-pub fn library_hash(url: &str) -> Option<&str> {
-    let key = url.strip_prefix("/media/")?;
-    let key = key.split(['?', '#']).next().unwrap_or_default();
-    crate::media::storage::parse_key(key)?;
-    crate::media::storage::hash_of(key)
-}
-
 fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Vec<Event<'a>> {
     let mut out = Vec::with_capacity(events.len());
     let mut iter = events.into_iter();
@@ -178,7 +171,7 @@ fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Ve
     out
 }
 
-fn img_tag(picture: &crate::media::Picture, alt: &str, title: &str) -> String {
+fn img_tag(picture: &Picture, alt: &str, title: &str) -> String {
     let mut tag = format!("<img src=\"{}\"", attr(&picture.src));
     if !picture.srcset.is_empty() {
         tag.push_str(&format!(
@@ -967,7 +960,7 @@ mod tests {
         let mut images = LibraryImages::default();
         images.by_hash.insert(
             HASH.to_owned(),
-            crate::media::Picture::from_parts(
+            Picture::from_parts(
                 &key,
                 HASH,
                 "image/jpeg",

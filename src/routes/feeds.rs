@@ -140,7 +140,7 @@ pub async fn sitemap(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let mut entries = db::run(&state.pool, move |conn| Ok(public::sitemap(conn, now)?)).await?;
     entries.insert(
         0,
-        feeds::SitemapEntry {
+        public::SitemapEntry {
             path: "/".into(),
             last_modified: entries.iter().map(|e| e.last_modified).max().unwrap_or(now),
         },

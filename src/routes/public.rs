@@ -187,17 +187,9 @@ pub async fn search(
     let terms = crate::domain::search::terms(&q);
     let words = terms.words.clone();
     let now = Utc::now().naive_utc();
+    let offset = (page - 1) * SEARCH_PAGE_SIZE;
     let (found, published) = db::run(&state.pool, move |conn| {
-        let found = crate::db::dialect::search(
-            conn,
-            &words,
-            now,
-            (page - 1) * SEARCH_PAGE_SIZE,
-            SEARCH_PAGE_SIZE,
-        )?;
-        let ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
-        let published = public::by_ids(conn, &ids, now)?;
-        Ok((found, published))
+        Ok(public::search(conn, &words, now, offset, SEARCH_PAGE_SIZE)?)
     })
     .await?;
     let (hits, total) = (&found.hits, found.total);
@@ -242,7 +234,7 @@ pub async fn search(
 
 /// Escapes a snippet and turns the engine's markers into `<mark>`.
 fn highlight(snippet: &str) -> String {
-    use crate::db::dialect::{MARK_END, MARK_START};
+    use public::{MARK_END, MARK_START};
     ammonia::clean_text(snippet)
         .replace(MARK_START, "<mark>")
         .replace(MARK_END, "</mark>")

@@ -7,8 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::dialect::{self, SearchPage};
+/// The markers around the matched words in a search hit's snippet.
+pub use crate::db::dialect::{MARK_END, MARK_START};
 use crate::db::schema::{post_tags, posts, redirects, tags, users};
 use crate::domain::post::Kind;
+use crate::media::picture::Picture;
 use crate::store::posts::Post;
 
 /// `status = 'published' AND published_at <= now AND deleted_at IS NULL`.
@@ -50,7 +54,7 @@ pub struct Published {
     pub author: Author,
     pub tags: Vec<TagLink>,
     /// The featured image, if it is set and still in the library, and its caption.
-    pub featured: Option<(crate::media::Picture, String)>,
+    pub featured: Option<(Picture, String)>,
 }
 
 /// Which posts an archive lists.
@@ -121,13 +125,13 @@ fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResu
             .push(TagLink { name, slug });
     }
     let featured_ids: Vec<i32> = found.iter().filter_map(|p| p.featured_media_id).collect();
-    let featured: HashMap<i32, (crate::media::Picture, String)> = if featured_ids.is_empty() {
+    let featured: HashMap<i32, (Picture, String)> = if featured_ids.is_empty() {
         HashMap::new()
     } else {
         crate::store::media::find_many(conn, &featured_ids)?
             .into_iter()
             .filter_map(|row| {
-                let picture = crate::media::Picture::of(&row)?;
+                let picture = Picture::of(&row)?;
                 Some((row.id, (picture, row.caption)))
             })
             .collect()
@@ -151,15 +155,14 @@ fn with_authors_and_tags(conn: &mut DbConnection, found: Vec<Post>) -> QueryResu
 }
 
 /// The featured image of one post (for previews), if set and still in the library.
-pub fn featured_of(
-    conn: &mut DbConnection,
-    post: &Post,
-) -> QueryResult<Option<(crate::media::Picture, String)>> {
+pub fn featured_of(conn: &mut DbConnection, post: &Post) -> QueryResult<Option<(Picture, String)>> {
     let Some(id) = post.featured_media_id else {
         return Ok(None);
     };
-    Ok(crate::store::media::find(conn, id)?
-        .and_then(|row| Some((crate::media::Picture::of(&row)?, row.caption))))
+    Ok(
+        crate::store::media::find(conn, id)?
+            .and_then(|row| Some((Picture::of(&row)?, row.caption))),
+    )
 }
 
 /// Visible posts and pages by id, in the order of `ids` (for search results).
@@ -176,6 +179,21 @@ pub fn by_ids(
     let mut published = with_authors_and_tags(conn, found)?;
     published.sort_by_key(|p| ids.iter().position(|id| *id == p.post.id));
     Ok(published)
+}
+
+/// One page of full-text search results (see `dialect::search` for the ranking), and the
+/// published posts and pages its hits name, in the same order.
+pub fn search(
+    conn: &mut DbConnection,
+    words: &[String],
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(SearchPage, Vec<Published>)> {
+    let found = dialect::search(conn, words, now, offset, limit)?;
+    let ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
+    let published = by_ids(conn, &ids, now)?;
+    Ok((found, published))
 }
 
 /// The visible post or page at `/{slug}`.
@@ -295,13 +313,15 @@ pub fn author_by_slug(
         .optional()
 }
 
+/// One public address (a path) and when what it shows last changed.
+pub struct SitemapEntry {
+    pub path: String,
+    pub last_modified: NaiveDateTime,
+}
+
 /// Every public address with its last change: posts and pages, then tags and authors
 /// that have something published.
-pub fn sitemap(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<crate::feeds::SitemapEntry>> {
-    use crate::feeds::SitemapEntry;
+pub fn sitemap(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<SitemapEntry>> {
     use diesel::dsl::max;
     let mut entries: Vec<SitemapEntry> = posts::table
         .filter(visible(now))
