@@ -5,9 +5,9 @@ use std::io::{BufRead, IsTerminal};
 
 use crate::config::{GlobalArgs, StorageConfig, UserCommand};
 use crate::db::{self, DbConnection, DbPool};
+use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, password};
 use crate::error::AppError;
-use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::create_reset_link;
 use crate::state;
 use crate::store::users::{self, NewUser};

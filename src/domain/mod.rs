@@ -1,6 +1,7 @@
 //! Validated types and pure rules: no I/O, no HTTP.
 
 pub mod email;
+pub mod limits;
 pub mod password;
 pub mod permissions;
 pub mod post;

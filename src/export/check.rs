@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::Content;
 use crate::domain::post::{self, Kind, Status};
-use crate::domain::{Email, Role, site, slug};
+use crate::domain::{Email, Role, limits, site, slug};
 use crate::media::{storage, types};
 
 /// How many problems the refusal lists (the count says how many more there were).
@@ -39,10 +39,10 @@ pub(super) fn check(content: &mut Content) -> Result<(), String> {
             Err(message) => add(format!("{who}: the email is not valid ({message})")),
         }
         let name = user.display_name.trim();
-        if name.is_empty() || name.chars().count() > crate::routes::setup::MAX_NAME_CHARS {
+        if name.is_empty() || name.chars().count() > limits::MAX_NAME_CHARS {
             add(format!(
                 "{who}: a display name has 1 to {} characters",
-                crate::routes::setup::MAX_NAME_CHARS
+                limits::MAX_NAME_CHARS
             ));
         }
         if !slug::is_slug(&user.slug) || !user_slugs.insert(user.slug.clone()) {
@@ -60,7 +60,7 @@ pub(super) fn check(content: &mut Content) -> Result<(), String> {
         {
             add(format!("{who}: unknown status “{}”", user.status));
         }
-        if user.bio.chars().count() > crate::routes::profile::MAX_BIO_CHARS {
+        if user.bio.chars().count() > limits::MAX_BIO_CHARS {
             add(format!("{who}: the bio is too long"));
         }
         if let Some(website) = &user.website
@@ -86,7 +86,7 @@ pub(super) fn check(content: &mut Content) -> Result<(), String> {
         if !slug::is_slug(&tag.slug) || !tag_slugs.insert(tag.slug.clone()) {
             add(format!("{what}: the slug “{}” is not valid here", tag.slug));
         }
-        if tag.description.chars().count() > crate::routes::tags::MAX_DESCRIPTION_CHARS {
+        if tag.description.chars().count() > limits::MAX_TAG_DESCRIPTION_CHARS {
             add(format!("{what}: the description is too long"));
         }
     }
@@ -121,8 +121,8 @@ pub(super) fn check(content: &mut Content) -> Result<(), String> {
         if !name_ok {
             add(format!("{what}: not a file name the library would keep"));
         }
-        if file.alt_text.chars().count() > crate::routes::media::MAX_ALT_CHARS
-            || file.caption.chars().count() > crate::routes::media::MAX_CAPTION_CHARS
+        if file.alt_text.chars().count() > limits::MAX_ALT_CHARS
+            || file.caption.chars().count() > limits::MAX_CAPTION_CHARS
         {
             add(format!("{what}: the alt text or caption is too long"));
         }

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::auth;
 use crate::db;
+use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
-use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::redirect;
 use crate::state::AppState;
 use crate::store::audit;

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::limits::{MAX_ALT_CHARS, MAX_CAPTION_CHARS};
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
@@ -23,13 +24,12 @@ use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};
 use crate::store::users::User;
+use crate::views::forms::DescribeForm;
 use crate::views::{
     self, AdminNav, FormErrors, MediaEditPage, MediaItem, MediaLibraryPage, UsedBy,
 };
 
 const PAGE_SIZE: i64 = 24;
-pub const MAX_ALT_CHARS: usize = 500;
-pub const MAX_CAPTION_CHARS: usize = 2_000;
 
 #[derive(Debug, Deserialize)]
 pub struct LibraryQuery {
@@ -256,14 +256,6 @@ pub async fn list_api(
         "total": total,
         "files": rows.iter().map(|(row, _)| file_json(row)).collect::<Vec<_>>(),
     })))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DescribeForm {
-    #[serde(default)]
-    pub alt_text: String,
-    #[serde(default)]
-    pub caption: String,
 }
 
 async fn edit_page(

@@ -18,6 +18,7 @@ use crate::routes::users::redirect;
 use crate::state::AppState;
 use crate::store::posts::{self, Content, ListFilter, Post, Sort, StageFilter};
 use crate::store::users::User;
+use crate::views::forms::EditorForm;
 use crate::views::{
     self, AdminNav, EditorPage, FormErrors, PostListItem, PostListPage, TrashConfirmPage,
 };
@@ -268,69 +269,6 @@ async fn list(
 }
 
 // ---------------------------------------------------------------- editor
-
-#[derive(Deserialize, Default, Clone)]
-pub struct EditorForm {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub slug: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub excerpt: String,
-    #[serde(default)]
-    pub tags: String,
-    #[serde(default)]
-    pub meta_title: String,
-    #[serde(default)]
-    pub meta_description: String,
-    #[serde(default)]
-    pub canonical_url: String,
-    /// `YYYY-MM-DDTHH:MM` in the site's time zone (from `<input type=datetime-local>`).
-    #[serde(default)]
-    pub publish_at: String,
-    /// A library image's id, or empty for none.
-    #[serde(default)]
-    pub featured_media_id: String,
-    #[serde(default)]
-    pub version: Option<i32>,
-    #[serde(default)]
-    pub action: String,
-}
-
-impl EditorForm {
-    fn from_post(post: &Post, tags: &[posts::TagRow], tz: chrono_tz::Tz) -> Self {
-        Self {
-            title: post.title.clone(),
-            slug: post.slug.clone(),
-            body: post.body_markdown.clone(),
-            excerpt: post.excerpt.clone(),
-            tags: tags
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            meta_title: post.meta_title.clone().unwrap_or_default(),
-            meta_description: post.meta_description.clone().unwrap_or_default(),
-            canonical_url: post.canonical_url.clone().unwrap_or_default(),
-            publish_at: post
-                .published_at
-                .map(|at| {
-                    tz.from_utc_datetime(&at)
-                        .format("%Y-%m-%dT%H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            featured_media_id: post
-                .featured_media_id
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
-            version: Some(post.version),
-            action: String::new(),
-        }
-    }
-}
 
 #[get("/admin/posts/new")]
 pub async fn new_post(

@@ -7,17 +7,14 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::limits::{MAX_BIO_CHARS, MAX_NAME_CHARS};
 use crate::domain::{Email, password, slug};
 use crate::error::{AppError, AppResult};
-use crate::routes::setup::MAX_NAME_CHARS;
 use crate::routes::users::{redirect, relogin};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::users::{self, Profile, User};
 use crate::views::{self, AdminNav, FormErrors, ProfilePage};
-
-/// Longest bio we keep.
-pub const MAX_BIO_CHARS: usize = 2_000;
 
 fn page(me: &User, session: &Session) -> AppResult<ProfilePage> {
     Ok(ProfilePage {

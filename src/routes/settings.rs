@@ -7,7 +7,6 @@ use std::sync::Arc;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::cache::Site;
@@ -18,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::routes::users::redirect;
 use crate::state::AppState;
 use crate::store::{audit, settings};
+use crate::views::forms::SettingsForm;
 use crate::views::{self, AdminNav, FormErrors, SettingsPage};
 
 #[get("/admin/settings")]
@@ -52,52 +52,6 @@ async fn send_page(
         .map(|row| (row.id, row.file_name))
         .collect();
     views::html(status, &page)
-}
-
-#[derive(Deserialize, Default)]
-pub struct SettingsForm {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub accent_colour: String,
-    #[serde(default)]
-    pub posts_per_page: String,
-    #[serde(default)]
-    pub time_zone: String,
-    #[serde(default)]
-    pub navigation: String,
-    #[serde(default)]
-    pub footer: String,
-    #[serde(default)]
-    pub custom_css: String,
-    #[serde(default)]
-    pub feed_content: String,
-    /// A library image's id, or empty for none.
-    #[serde(default)]
-    pub logo_media_id: String,
-}
-
-impl From<&SiteSettings> for SettingsForm {
-    fn from(s: &SiteSettings) -> Self {
-        Self {
-            title: s.title.clone(),
-            description: s.description.clone(),
-            accent_colour: s.accent_colour.clone(),
-            posts_per_page: s.posts_per_page.to_string(),
-            time_zone: s.time_zone.clone(),
-            navigation: site::format_navigation(&s.navigation),
-            footer: s.footer.clone(),
-            custom_css: s.custom_css.clone(),
-            feed_content: if s.feed_full_text {
-                "full".into()
-            } else {
-                "excerpt".into()
-            },
-            logo_media_id: s.logo_media_id.map(|id| id.to_string()).unwrap_or_default(),
-        }
-    }
 }
 
 /// The value, or `None` with its message added to `errors`.

@@ -8,15 +8,13 @@ use serde::Deserialize;
 
 use crate::auth;
 use crate::db;
+use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::users::{self, NewUser};
 use crate::store::{audit, posts, tokens};
 use crate::views::{self, FormErrors, SetupPage};
-
-/// Longest display name we accept.
-pub const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Deserialize)]
 pub struct SetupQuery {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::limits::MAX_TAG_DESCRIPTION_CHARS;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::post::MAX_TAG_CHARS;
 use crate::domain::slug::slugify;
@@ -17,8 +18,6 @@ use crate::state::AppState;
 use crate::store::tags::{self, TagRow};
 use crate::store::users::User;
 use crate::views::{self, AdminNav, FormErrors, TagDeletePage, TagEditPage, TagsPage};
-
-pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 
 fn require(user: &User) -> AppResult<()> {
     auth::require(user, Action::ManageTags, Ownership::Site)
@@ -143,10 +142,10 @@ pub async fn update(
         }
     };
     let description = form.description.trim().to_owned();
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+    if description.chars().count() > MAX_TAG_DESCRIPTION_CHARS {
         errors.add(
             "description",
-            format!("A description has at most {MAX_DESCRIPTION_CHARS} characters."),
+            format!("A description has at most {MAX_TAG_DESCRIPTION_CHARS} characters."),
         );
     }
     if errors.is_empty() {

@@ -1,4 +1,7 @@
-//! askama template structs, one per page, and the helpers to send them.
+//! askama template structs, one per page, and the helpers to send them; the forms the
+//! admin pages send back are in `forms`.
+
+pub mod forms;
 
 use actix_session::Session;
 use actix_web::HttpResponse;
@@ -13,6 +16,7 @@ use crate::error::AppResult;
 use crate::store::audit::AuditRow;
 use crate::store::tokens::Token;
 use crate::store::users::User;
+use forms::{DescribeForm, EditorForm, SettingsForm};
 
 /// Sends a rendered page with the given status.
 pub fn html(status: StatusCode, page: &impl Template) -> AppResult<HttpResponse> {
@@ -312,7 +316,7 @@ pub struct EditorPage {
     pub is_published: bool,
     pub can_publish: bool,
     pub can_delete: bool,
-    pub form: crate::routes::posts::EditorForm,
+    pub form: EditorForm,
     pub errors: FormErrors,
     pub preview: Option<String>,
     /// Title and text of a newer save that this form would have overwritten.
@@ -332,7 +336,7 @@ pub struct EditorPage {
 #[template(path = "admin/settings.html")]
 pub struct SettingsPage {
     pub nav: AdminNav,
-    pub form: crate::routes::settings::SettingsForm,
+    pub form: SettingsForm,
     pub errors: FormErrors,
     pub time_zones: Vec<&'static str>,
     /// Library images to choose the logo from: id and label.
@@ -340,11 +344,7 @@ pub struct SettingsPage {
 }
 
 impl SettingsPage {
-    pub fn new(
-        nav: AdminNav,
-        form: crate::routes::settings::SettingsForm,
-        errors: FormErrors,
-    ) -> Self {
+    pub fn new(nav: AdminNav, form: SettingsForm, errors: FormErrors) -> Self {
         let time_zones = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
         Self {
             nav,
@@ -616,7 +616,7 @@ pub struct MediaEditPage {
     pub hidden_uses: usize,
     /// Whether it is the site's logo.
     pub is_logo: bool,
-    pub form: crate::routes::media::DescribeForm,
+    pub form: DescribeForm,
     pub errors: FormErrors,
 }
 

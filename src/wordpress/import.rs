@@ -17,6 +17,7 @@ use super::content;
 use super::wxr::{Channel, Item, WxrReader};
 use crate::db::schema::{imported_items, post_tags, posts, redirects, tags, users};
 use crate::db::{self, DbConnection};
+use crate::domain::limits;
 use crate::domain::post::{Kind, MAX_EXCERPT_CHARS, Status};
 use crate::domain::slug::slugify;
 use crate::domain::{Email, Role};
@@ -574,7 +575,7 @@ impl Writer<'_> {
                         conn,
                         &NewUser {
                             email: &email,
-                            display_name: &truncate(&name, crate::routes::setup::MAX_NAME_CHARS),
+                            display_name: &truncate(&name, limits::MAX_NAME_CHARS),
                             password_hash: None,
                             role: self.options.author_role,
                         },

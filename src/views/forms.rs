@@ -1,0 +1,129 @@
+//! The forms the admin pages send and show again (with the user's input when it needs
+//! fixing): the handlers read them, the page structs in `views` render them.
+
+use chrono::TimeZone;
+use serde::Deserialize;
+
+use crate::domain::site::{self, SiteSettings};
+use crate::store::posts::{Post, TagRow};
+
+/// The post and page editor.
+#[derive(Deserialize, Default, Clone)]
+pub struct EditorForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub excerpt: String,
+    #[serde(default)]
+    pub tags: String,
+    #[serde(default)]
+    pub meta_title: String,
+    #[serde(default)]
+    pub meta_description: String,
+    #[serde(default)]
+    pub canonical_url: String,
+    /// `YYYY-MM-DDTHH:MM` in the site's time zone (from `<input type=datetime-local>`).
+    #[serde(default)]
+    pub publish_at: String,
+    /// A library image's id, or empty for none.
+    #[serde(default)]
+    pub featured_media_id: String,
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub action: String,
+}
+
+impl EditorForm {
+    /// The form as the editor opens for a saved post (its publication time in `tz`).
+    pub fn from_post(post: &Post, tags: &[TagRow], tz: chrono_tz::Tz) -> Self {
+        Self {
+            title: post.title.clone(),
+            slug: post.slug.clone(),
+            body: post.body_markdown.clone(),
+            excerpt: post.excerpt.clone(),
+            tags: tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            meta_title: post.meta_title.clone().unwrap_or_default(),
+            meta_description: post.meta_description.clone().unwrap_or_default(),
+            canonical_url: post.canonical_url.clone().unwrap_or_default(),
+            publish_at: post
+                .published_at
+                .map(|at| {
+                    tz.from_utc_datetime(&at)
+                        .format("%Y-%m-%dT%H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            featured_media_id: post
+                .featured_media_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            version: Some(post.version),
+            action: String::new(),
+        }
+    }
+}
+
+/// The site settings page.
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub accent_colour: String,
+    #[serde(default)]
+    pub posts_per_page: String,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub navigation: String,
+    #[serde(default)]
+    pub footer: String,
+    #[serde(default)]
+    pub custom_css: String,
+    #[serde(default)]
+    pub feed_content: String,
+    /// A library image's id, or empty for none.
+    #[serde(default)]
+    pub logo_media_id: String,
+}
+
+impl From<&SiteSettings> for SettingsForm {
+    fn from(s: &SiteSettings) -> Self {
+        Self {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            accent_colour: s.accent_colour.clone(),
+            posts_per_page: s.posts_per_page.to_string(),
+            time_zone: s.time_zone.clone(),
+            navigation: site::format_navigation(&s.navigation),
+            footer: s.footer.clone(),
+            custom_css: s.custom_css.clone(),
+            feed_content: if s.feed_full_text {
+                "full".into()
+            } else {
+                "excerpt".into()
+            },
+            logo_media_id: s.logo_media_id.map(|id| id.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// A media file's alt text and caption.
+#[derive(Debug, Default, Deserialize)]
+pub struct DescribeForm {
+    #[serde(default)]
+    pub alt_text: String,
+    #[serde(default)]
+    pub caption: String,
+}
