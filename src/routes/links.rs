@@ -11,7 +11,7 @@ use crate::db;
 use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::tokens::{self, Token, Unusable};

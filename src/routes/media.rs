@@ -19,7 +19,7 @@ use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
 use crate::media::types::{self, Category};
 use crate::media::{self, Picture, storage, upload};
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};

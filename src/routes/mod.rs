@@ -15,6 +15,7 @@ pub mod posts;
 pub mod preview;
 pub mod profile;
 pub mod public;
+pub mod respond;
 pub mod revisions;
 pub mod settings;
 pub mod setup;

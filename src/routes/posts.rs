@@ -14,7 +14,7 @@ use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::post::{self as rules, Kind, Stage, Status};
 use crate::error::{AppError, AppResult};
 use crate::media;
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::posts::{self, Content, ListFilter, Post, Sort, StageFilter};
 use crate::store::users::User;

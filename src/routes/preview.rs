@@ -13,7 +13,7 @@ use crate::domain::post::Stage;
 use crate::error::{AppError, AppResult};
 use crate::routes::posts::{load_post, require_edit};
 use crate::routes::public::article_view;
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::public::Published;
 use crate::store::{posts, tokens};

@@ -10,7 +10,7 @@ use crate::db;
 use crate::domain::limits::{MAX_BIO_CHARS, MAX_NAME_CHARS};
 use crate::domain::{Email, password, slug};
 use crate::error::{AppError, AppResult};
-use crate::routes::users::{redirect, relogin};
+use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::users::{self, Profile, User};

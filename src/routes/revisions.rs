@@ -13,7 +13,7 @@ use crate::db;
 use crate::domain::post::{self as rules, Kind, Status};
 use crate::error::{AppError, AppResult};
 use crate::routes::posts::{load_post, require_edit};
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::posts::{self, Content, Post};
 use crate::store::revisions::{self, Revision};

@@ -14,7 +14,7 @@ use crate::db;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::site::{self, SiteSettings};
 use crate::error::{AppError, AppResult};
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::{audit, settings};
 use crate::views::forms::SettingsForm;

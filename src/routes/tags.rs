@@ -13,7 +13,7 @@ use crate::domain::permissions::{Action, Ownership};
 use crate::domain::post::MAX_TAG_CHARS;
 use crate::domain::slug::slugify;
 use crate::error::{AppError, AppResult};
-use crate::routes::users::redirect;
+use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::tags::{self, TagRow};
 use crate::store::users::User;

@@ -2,7 +2,7 @@
 //! Editors see the page and invite contributors and authors; everything else is admin.
 
 use actix_session::Session;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
@@ -11,6 +11,7 @@ use crate::db::{self, dialect};
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, AppResult};
+use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::tokens::{self, NewLink};
@@ -250,12 +251,6 @@ pub async fn revoke_invitation(
     Ok(redirect("/admin/users"))
 }
 
-pub(crate) fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
-}
-
 /// Loads the user to manage, after checking that `me` may manage users.
 async fn subject(state: &AppState, me: &User, id: i32) -> AppResult<User> {
     auth::require(me, Action::ManageUsers, Ownership::Site)?;
@@ -353,22 +348,6 @@ pub async fn change_role(
 
 fn is_last_active_admin(conn: &mut db::DbConnection, user: &User) -> AppResult<bool> {
     Ok(user.role() == Role::Admin && user.is_active() && users::active_admin_count(conn)? <= 1)
-}
-
-/// Logs `user_id` in again after their sessions were revoked (e.g. own role change).
-pub(crate) async fn relogin(
-    state: &AppState,
-    req: &HttpRequest,
-    session: &Session,
-    user_id: i32,
-    location: &str,
-) -> AppResult<HttpResponse> {
-    let user = db::run(&state.pool, move |conn| {
-        users::find(conn, user_id)?.ok_or_else(AppError::not_found)
-    })
-    .await?;
-    auth::log_in(req, session, &user).await?;
-    Ok(redirect(location))
 }
 
 #[post("/admin/users/{id}/disable")]
