@@ -39,7 +39,7 @@ impl Feed<'_> {
         if self.site.feed_full_text {
             (
                 true,
-                render::markdown::with_absolute_urls(&entry.post.body_html, self.base),
+                render::sanitize::with_absolute_urls(&entry.post.body_html, self.base),
             )
         } else {
             (false, excerpt(entry))
@@ -157,7 +157,7 @@ pub fn rss(feed: &Feed<'_>) -> String {
                 title: Some(entry.post.display_title().to_owned()),
                 link: Some(url.clone()),
                 // RSS descriptions are HTML: the excerpt is text, so it is escaped.
-                description: Some(render::markdown::escape_html(&excerpt(entry))),
+                description: Some(render::escape::escape_html(&excerpt(entry))),
                 content: is_html.then_some(body),
                 guid: Some(rss::Guid {
                     value: url,
@@ -245,7 +245,7 @@ pub fn json(feed: &Feed<'_>) -> String {
         "description": feed.site.description,
         "items": items,
     });
-    render::markdown::json_without_markup(&document)
+    render::escape::json_without_markup(&document)
 }
 
 /// The sitemap protocol's XML, with absolute URLs: one `<url>` per entry.

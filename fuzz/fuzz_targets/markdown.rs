@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use folio::media::Picture;
 use folio::media::images::Dimensions;
 use folio::render::markdown::{self, LibraryImages};
+use folio::render::{html_text, sanitize};
 use folio_fuzz::assert_safe_html;
 use libfuzzer_sys::fuzz_target;
 
@@ -42,10 +43,10 @@ fuzz_target!(init: folio_fuzz::self_test(), |data: &[u8]| {
         &markdown::render(text, &LibraryImages::default()).into_string(),
         "render without library",
     );
-    let absolute = markdown::with_absolute_urls(html.as_str(), &BASE);
+    let absolute = sanitize::with_absolute_urls(html.as_str(), &BASE);
     assert_safe_html(&absolute, "with_absolute_urls");
     let _ = markdown::plain_text(text);
-    let _ = markdown::html_text(text);
+    let _ = html_text::html_text(text);
     let _ = markdown::excerpt(text, 160);
     let _ = markdown::word_count(text);
 });

@@ -170,7 +170,7 @@ fn is_allowed_embed(src: &str) -> bool {
     let Ok(resolved) = url::Url::parse(src) else {
         return false;
     };
-    folio::render::markdown::IFRAME_PREFIXES
+    folio::render::sanitize::IFRAME_PREFIXES
         .iter()
         .any(|prefix| src.starts_with(prefix) && resolved.as_str().starts_with(prefix))
 }

@@ -18,6 +18,9 @@ pub fn library_hash(url: &str) -> Option<&str> {
     storage::hash_of(key)
 }
 
+/// The `sizes` of library images: the width of the text column.
+pub const IMAGE_SIZES: &str = "(max-width: 48rem) 100vw, 48rem";
+
 /// How a page shows an image: the largest variant as `src`, every variant in `srcset`,
 /// and the displayed size so nothing shifts while it loads.
 #[derive(Debug, Clone, PartialEq, Eq)]

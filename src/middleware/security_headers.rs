@@ -5,7 +5,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
 /// Public pages may show images from anywhere (Markdown can link them) and the video
-/// embeds the sanitiser allows (`render::markdown::IFRAME_PREFIXES`), but run only our own
+/// embeds the sanitiser allows (`render::sanitize::IFRAME_PREFIXES`), but run only our own
 /// scripts and styles.
 const SITE_CSP: &str = "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; \
      frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com; \

@@ -1,47 +1,21 @@
-//! pulldown-cmark (tables, footnotes, strikethrough, task lists, smart punctuation,
-//! heading anchors) followed by ammonia. Only a [`SafeHtml`] that came out of
-//! [`render`] may be written into a page unescaped.
+//! Markdown to page HTML: pulldown-cmark (tables, footnotes, strikethrough, task lists,
+//! smart punctuation, heading anchors, library images with their variants) followed by
+//! the sanitiser (`sanitize`). And the text of Markdown without markup, for excerpts,
+//! reading time and search.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
+use super::html_text::{HtmlText, collapse_whitespace};
+use super::sanitize::{self, SafeHtml};
 use crate::domain::slug::slugify;
-use crate::media::picture::{Picture, library_hash};
+use crate::media::picture::{IMAGE_SIZES, Picture, library_hash};
 
-/// HTML that has passed the sanitiser.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SafeHtml(String);
-
-impl SafeHtml {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// For HTML that was sanitised when it was stored (the cached `body_html`).
-    pub fn from_stored(html: String) -> Self {
-        Self(html)
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl std::fmt::Display for SafeHtml {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Embeds we let through: video players from these prefixes (also allowed by the CSP's
-/// `frame-src`).
-pub const IFRAME_PREFIXES: &[&str] = &[
-    "https://www.youtube-nocookie.com/embed/",
-    "https://www.youtube.com/embed/",
-    "https://player.vimeo.com/video/",
-];
+// Kept under their first path for the WordPress importer and the feed tests.
+pub use super::entities::decode_entities;
+pub use super::escape::escape_html;
+pub use super::html_text::html_text;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -60,9 +34,6 @@ pub struct LibraryImages {
     pub by_hash: HashMap<String, Picture>,
 }
 
-/// The `sizes` of library images: the width of the text column.
-pub const IMAGE_SIZES: &str = "(max-width: 48rem) 100vw, 48rem";
-
 /// Renders Markdown. An image whose URL names a library file (`/media/…`) is shown with
 /// its variants when `images` knows its hash, and as its alt text when not (the file was
 /// deleted): pass what `media::render_markdown` finds wherever a database is at hand.
@@ -73,7 +44,7 @@ pub fn render(markdown: &str, images: &LibraryImages) -> SafeHtml {
     );
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events.into_iter());
-    SafeHtml(SANITIZER.clean(&unsafe_html).to_string())
+    sanitize::clean(&unsafe_html)
 }
 
 /// Gives every heading a stable, unique `id` made from its text (`#setup`, `#setup-2`),
@@ -192,171 +163,12 @@ fn img_tag(picture: &Picture, alt: &str, title: &str) -> String {
     tag
 }
 
-/// Escapes text for an element or a quoted attribute value: text stays text wherever
-/// HTML is expected (feed descriptions, generated markup).
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// JSON with `<`, `>` and `&` written as `\u` escapes (they occur only inside strings,
-/// where the escapes mean the same): safe inside a `<script>` element, and no markup
-/// for anything that sniffs the document as HTML.
-pub fn json_without_markup(value: &serde_json::Value) -> String {
-    value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
 fn attr(value: &str) -> String {
     value
         .replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// `srcset` is only kept when every candidate is a library file.
-fn is_library_srcset(value: &str) -> bool {
-    value.split(',').all(|candidate| {
-        let mut parts = candidate.split_whitespace();
-        let (Some(url), Some(width), None) = (parts.next(), parts.next(), parts.next()) else {
-            return false;
-        };
-        library_hash(url).is_some()
-            && width
-                .strip_suffix('w')
-                .is_some_and(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_digit()))
-    })
-}
-
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
-
-/// Stored HTML with every relative link and image made absolute against `base` (feeds are
-/// read away from the site). Runs the same sanitiser again, so nothing new gets through.
-pub fn with_absolute_urls(html: &str, base: &url::Url) -> String {
-    let mut builder = sanitizer();
-    // Feed readers take `src` (the largest variant); relative candidates would not resolve.
-    builder.rm_tag_attributes("img", ["srcset", "sizes"]);
-    builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-    builder.clean(html).to_string()
-}
-
-fn sanitizer() -> ammonia::Builder<'static> {
-    let mut builder = ammonia::Builder::default();
-    builder
-        .add_tags(["input", "iframe"])
-        .add_tag_attributes("h1", ["id"])
-        .add_tag_attributes("h2", ["id"])
-        .add_tag_attributes("h3", ["id"])
-        .add_tag_attributes("h4", ["id"])
-        .add_tag_attributes("h5", ["id"])
-        .add_tag_attributes("h6", ["id"])
-        .add_tag_attributes("code", ["class"])
-        .add_tag_attributes("sup", ["class", "id"])
-        .add_tag_attributes("div", ["class", "id"])
-        .add_tag_attributes("li", ["id"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("img", ["srcset", "sizes"])
-        .add_tag_attributes(
-            "iframe",
-            [
-                "src",
-                "width",
-                "height",
-                "title",
-                "allowfullscreen",
-                "loading",
-            ],
-        )
-        .set_tag_attribute_value("img", "loading", "lazy")
-        .set_tag_attribute_value("iframe", "loading", "lazy")
-        .link_rel(Some("noopener"))
-        .attribute_filter(|element, attribute, value| match (element, attribute) {
-            ("code", "class") => is_language_class(value).then_some(value.into()),
-            ("sup" | "div", "class") => FOOTNOTE_CLASSES.contains(&value).then_some(value.into()),
-            ("input", "type") => (value == "checkbox").then_some(value.into()),
-            ("img", "srcset") => is_library_srcset(value).then_some(value.into()),
-            ("img", "sizes") => (value == IMAGE_SIZES).then_some(value.into()),
-            ("iframe", "src") => allowed_embed(value).map(Into::into),
-            _ => Some(value.into()),
-        });
-    builder
-}
-
-/// The embed URL to keep, if `value` is one of [`IFRAME_PREFIXES`] and stays under it: it
-/// is parsed, and refused when anything could move it elsewhere once resolved — dot
-/// segments (`/embed/../../redirect`), encoded dots, slashes or backslashes, a backslash,
-/// credentials, a port. What is kept is the parsed URL, exactly what the browser loads.
-fn allowed_embed(value: &str) -> Option<String> {
-    let lower = value.to_ascii_lowercase();
-    if ["%2e", "%2f", "%5c", "\\"]
-        .iter()
-        .any(|bad| lower.contains(bad))
-        || value.chars().any(|c| c.is_control() || c.is_whitespace())
-    {
-        return None;
-    }
-    let raw_path = value
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .splitn(4, '/')
-        .nth(3)
-        .unwrap_or_default();
-    if raw_path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
-        return None;
-    }
-    let url = url::Url::parse(value).ok()?;
-    if url.scheme() != "https"
-        || !url.username().is_empty()
-        || url.password().is_some()
-        || url.port().is_some()
-    {
-        return None;
-    }
-    let host = url.host_str()?;
-    IFRAME_PREFIXES
-        .iter()
-        .filter_map(|prefix| url::Url::parse(prefix).ok())
-        .any(|prefix| {
-            prefix.host_str() == Some(host)
-                && url.path().len() > prefix.path().len()
-                && url.path().starts_with(prefix.path())
-        })
-        .then(|| url.to_string())
-}
-
-const FOOTNOTE_CLASSES: &[&str] = &[
-    "footnote-reference",
-    "footnote-definition",
-    "footnote-definition-label",
-];
-
-/// `language-rust`, `language-c++`: what pulldown-cmark writes for fenced code.
-fn is_language_class(value: &str) -> bool {
-    value.strip_prefix("language-").is_some_and(|lang| {
-        !lang.is_empty()
-            && lang.len() <= 40
-            && lang
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-#._".contains(c))
-    })
 }
 
 /// The text of the Markdown without markup, for excerpts, reading time and search. Raw
@@ -379,420 +191,6 @@ pub fn plain_text(markdown: &str) -> String {
     }
     html.finish(&mut text);
     collapse_whitespace(&text)
-}
-
-/// The text of an HTML fragment: tags and comments removed, `<script>`/`<style>` content
-/// dropped, entities decoded, whitespace collapsed. Block boundaries (`</p>`, `<br>`, …)
-/// separate words.
-pub fn html_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut reader = HtmlText::default();
-    reader.push(html, &mut text);
-    reader.finish(&mut text);
-    collapse_whitespace(&text)
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Reads HTML that may arrive in pieces and writes out its text. A small tokenizer after
-/// the HTML standard's, without a tree: enough for excerpts and search, not a sanitiser.
-#[derive(Debug, Default)]
-pub struct HtmlText {
-    state: HtmlState,
-    /// Lowercased name of the tag being read.
-    tag_name: String,
-    closing_tag: bool,
-    /// Inside `<script>`/`<style>`: the end tag we wait for, and the last characters seen.
-    raw_text_end: &'static str,
-    raw_text_tail: String,
-    /// Text not yet written out (entities are decoded a run at a time).
-    pending: String,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum HtmlState {
-    #[default]
-    Text,
-    /// After `<`.
-    TagOpen,
-    /// After `</`.
-    EndTagOpen,
-    /// After `<!` and this many dashes.
-    MarkupDeclaration(u8),
-    TagName,
-    /// Among the attributes; `quote` is the open quote, `after_equals` when a value starts.
-    Attributes {
-        quote: Option<char>,
-        after_equals: bool,
-    },
-    /// Inside `<!-- -->`, counting the dashes just seen.
-    Comment(u8),
-    /// `<!DOCTYPE …>`, `<?xml …>` and other oddities, up to `>`.
-    BogusComment,
-    /// The content of `<script>` or `<style>`.
-    RawText,
-}
-
-/// Tags whose start or end separates words ("one</li><li>two").
-const WORD_BREAKING_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "caption",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
-
-impl HtmlText {
-    /// Reads the next piece of HTML, appending its text to `out`.
-    pub fn push(&mut self, html: &str, out: &mut String) {
-        for c in html.chars() {
-            self.step(c, out);
-        }
-        self.flush(out);
-    }
-
-    /// Whether text outside HTML events (Markdown's own) is visible here: not inside a
-    /// `<script>`, `<style>` or comment.
-    pub fn takes_text(&self) -> bool {
-        self.state == HtmlState::Text
-    }
-
-    /// Ends the input: a lone `<` at the very end was text.
-    pub fn finish(&mut self, out: &mut String) {
-        if self.state == HtmlState::TagOpen {
-            self.pending.push('<');
-            self.state = HtmlState::Text;
-        }
-        self.flush(out);
-    }
-
-    fn flush(&mut self, out: &mut String) {
-        if !self.pending.is_empty() {
-            out.push_str(&decode_entities(&self.pending));
-            self.pending.clear();
-        }
-    }
-
-    fn step(&mut self, c: char, out: &mut String) {
-        use HtmlState::*;
-        match self.state {
-            Text => {
-                if c == '<' {
-                    self.flush(out);
-                    self.state = TagOpen;
-                } else {
-                    self.pending.push(c);
-                }
-            }
-            TagOpen => match c {
-                c if c.is_ascii_alphabetic() => self.start_tag_name(c, false),
-                '/' => self.state = EndTagOpen,
-                '!' => self.state = MarkupDeclaration(0),
-                '?' => self.state = BogusComment,
-                // "a < b": not a tag.
-                _ => {
-                    self.pending.push('<');
-                    self.state = Text;
-                    self.step(c, out);
-                }
-            },
-            EndTagOpen => match c {
-                c if c.is_ascii_alphabetic() => self.start_tag_name(c, true),
-                '>' => self.state = Text,
-                _ => self.state = BogusComment,
-            },
-            MarkupDeclaration(0) if c == '-' => self.state = MarkupDeclaration(1),
-            // Counting the opening dashes lets `<!-->` and `<!--->` end at once, as in browsers.
-            MarkupDeclaration(_) if c == '-' => self.state = Comment(2),
-            MarkupDeclaration(_) => self.state = if c == '>' { Text } else { BogusComment },
-            TagName => match c {
-                '>' => self.end_tag(out),
-                '/' => {
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals: false,
-                    }
-                }
-                c if c.is_whitespace() => {
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals: false,
-                    }
-                }
-                c => {
-                    // Tag names are short; don't let a hostile one grow without bound.
-                    if self.tag_name.len() < 16 {
-                        self.tag_name.push(c.to_ascii_lowercase());
-                    }
-                }
-            },
-            Attributes {
-                quote: Some(q),
-                after_equals,
-            } => {
-                if c == q {
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals,
-                    };
-                }
-            }
-            Attributes {
-                quote: None,
-                after_equals,
-            } => match c {
-                '>' => self.end_tag(out),
-                '=' => {
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals: true,
-                    }
-                }
-                c if c.is_whitespace() => {}
-                // Quotes only open a value right after `=` (`<p don't>` is no quote).
-                '"' | '\'' if after_equals => {
-                    self.state = Attributes {
-                        quote: Some(c),
-                        after_equals: false,
-                    }
-                }
-                _ => {
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals: false,
-                    }
-                }
-            },
-            Comment(dashes) => {
-                self.state = match c {
-                    '-' => Comment(dashes.saturating_add(1)),
-                    '>' if dashes >= 2 => Text,
-                    _ => Comment(0),
-                }
-            }
-            BogusComment => {
-                if c == '>' {
-                    self.state = Text;
-                }
-            }
-            RawText => {
-                self.raw_text_tail.push(c.to_ascii_lowercase());
-                if self.raw_text_tail.len() > self.raw_text_end.len() {
-                    let cut = self.raw_text_tail.len() - self.raw_text_end.len();
-                    // Only ASCII matters for the match; drop whole characters from the front.
-                    let cut = (cut..=self.raw_text_tail.len())
-                        .find(|&i| self.raw_text_tail.is_char_boundary(i))
-                        .unwrap_or(self.raw_text_tail.len());
-                    self.raw_text_tail.drain(..cut);
-                }
-                if self.raw_text_tail == self.raw_text_end {
-                    // The rest of the end tag, up to `>`, is read as attributes.
-                    self.raw_text_tail.clear();
-                    self.tag_name.clear();
-                    self.closing_tag = true;
-                    self.state = Attributes {
-                        quote: None,
-                        after_equals: false,
-                    };
-                }
-            }
-        }
-    }
-
-    fn start_tag_name(&mut self, first: char, closing: bool) {
-        self.tag_name.clear();
-        self.tag_name.push(first.to_ascii_lowercase());
-        self.closing_tag = closing;
-        self.state = HtmlState::TagName;
-    }
-
-    fn end_tag(&mut self, out: &mut String) {
-        if WORD_BREAKING_TAGS.contains(&self.tag_name.as_str()) {
-            out.push(' ');
-        }
-        self.state = HtmlState::Text;
-        if !self.closing_tag {
-            match self.tag_name.as_str() {
-                "script" => self.raw_text_end = "</script",
-                "style" => self.raw_text_end = "</style",
-                _ => return,
-            }
-            self.raw_text_tail.clear();
-            self.state = HtmlState::RawText;
-        }
-    }
-}
-
-/// Decodes character references: decimal and hexadecimal ones, and the named ones
-/// WordPress content commonly holds. Unknown names stay as written.
-pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('&') {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        match decode_reference(after) {
-            Some((decoded, used)) => {
-                out.push_str(&decoded);
-                rest = &after[used..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
-/// The reference at the start of `s` (just after `&`): its text and how many bytes it used.
-fn decode_reference(s: &str) -> Option<(String, usize)> {
-    if let Some(number) = s.strip_prefix('#') {
-        let (digits, radix, prefix) = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => (hex, 16, 2),
-            None => (number, 10, 1),
-        };
-        let len = digits
-            .bytes()
-            .take_while(|b| {
-                if radix == 16 {
-                    b.is_ascii_hexdigit()
-                } else {
-                    b.is_ascii_digit()
-                }
-            })
-            .count();
-        if len == 0 {
-            return None;
-        }
-        let value = u32::from_str_radix(&digits[..len], radix).unwrap_or(u32::MAX);
-        let semicolon = usize::from(digits[len..].starts_with(';'));
-        return Some((
-            numeric_reference(value).to_string(),
-            prefix + len + semicolon,
-        ));
-    }
-    let len = s.bytes().take_while(u8::is_ascii_alphanumeric).count();
-    if len == 0 || !s[len..].starts_with(';') {
-        return None;
-    }
-    let decoded = match &s[..len] {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        "nbsp" => "\u{a0}",
-        "hellip" => "…",
-        "mdash" => "—",
-        "ndash" => "–",
-        "lsquo" => "‘",
-        "rsquo" => "’",
-        "sbquo" => "‚",
-        "ldquo" => "“",
-        "rdquo" => "”",
-        "bdquo" => "„",
-        "laquo" => "«",
-        "raquo" => "»",
-        "lsaquo" => "‹",
-        "rsaquo" => "›",
-        "prime" => "′",
-        "Prime" => "″",
-        "bull" => "•",
-        "middot" => "·",
-        "copy" => "©",
-        "reg" => "®",
-        "trade" => "™",
-        "deg" => "°",
-        "euro" => "€",
-        "pound" => "£",
-        "yen" => "¥",
-        "cent" => "¢",
-        "sect" => "§",
-        "para" => "¶",
-        "shy" => "\u{ad}",
-        "ensp" => "\u{2002}",
-        "emsp" => "\u{2003}",
-        "thinsp" => "\u{2009}",
-        "zwnj" => "\u{200c}",
-        "zwj" => "\u{200d}",
-        "iexcl" => "¡",
-        "iquest" => "¿",
-        "frac12" => "½",
-        "frac14" => "¼",
-        "frac34" => "¾",
-        name => {
-            let letter = LATIN1_NAMES.iter().position(|n| *n == name)?;
-            let letter = char::from_u32(0xC0 + letter as u32)?;
-            return Some((letter.to_string(), len + 1));
-        }
-    };
-    Some((decoded.to_owned(), len + 1))
-}
-
-/// Names of U+00C0–U+00FF (`&eacute;` and friends), in order.
-const LATIN1_NAMES: [&str; 64] = [
-    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
-    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
-    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
-    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
-    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
-    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
-    "uuml", "yacute", "thorn", "yuml",
-];
-
-/// A numeric reference as browsers read it: 128–159 are Windows-1252 (old WordPress
-/// content has `&#150;` for a dash), invalid values become U+FFFD.
-fn numeric_reference(value: u32) -> char {
-    const WINDOWS_1252: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match value {
-        0 => '\u{fffd}',
-        0x80..=0x9f => WINDOWS_1252[(value - 0x80) as usize],
-        _ => char::from_u32(value).unwrap_or('\u{fffd}'),
-    }
 }
 
 /// The first `max_chars` characters of the text, cut at a word boundary, with "…" when cut.
@@ -824,6 +222,7 @@ pub fn word_count(markdown: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::sanitize::with_absolute_urls;
 
     fn html(markdown: &str) -> String {
         render(markdown, &LibraryImages::default()).into_string()
@@ -1036,10 +435,6 @@ mod tests {
             let out = html(&format!("<iframe src=\"{src}\"></iframe>"));
             assert!(!out.contains("src="), "{src} → {out}");
         }
-        assert_eq!(
-            allowed_embed("https://player.vimeo.com/video/123?h=abc#t=1"),
-            Some("https://player.vimeo.com/video/123?h=abc#t=1".to_owned())
-        );
     }
 
     #[test]
@@ -1089,25 +484,5 @@ mod tests {
                 "{body:?} gave {text:?}"
             );
         }
-    }
-
-    #[test]
-    fn html_text_separates_blocks_and_decodes_entities() {
-        assert_eq!(
-            html_text("<p>one</p><p>two<br>three</p><ul><li>four</li><li>five</li></ul>"),
-            "one two three four five"
-        );
-        assert_eq!(
-            html_text("a &lt; b &#x3E; c &#62; d &#150; e"),
-            "a < b > c > d – e"
-        );
-        assert_eq!(html_text("<a title=\"x > y\" href='/'>link</a>"), "link");
-        assert_eq!(html_text("1 < 2 and 3 > 2 <"), "1 < 2 and 3 > 2 <");
-        assert_eq!(html_text("<p don't>text</p>"), "text");
-        assert_eq!(html_text("a<!---->b<!-->c<!DOCTYPE html>d"), "abcd");
-        assert_eq!(
-            html_text("&#0; &#xD800; &#99999999999; &bogus;"),
-            "\u{fffd} \u{fffd} \u{fffd} &bogus;"
-        );
     }
 }

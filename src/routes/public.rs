@@ -368,7 +368,7 @@ fn structured_data(
         "publisher": { "@type": "Organization", "name": site.settings.title },
         "keywords": published.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
     });
-    crate::render::markdown::json_without_markup(&data)
+    crate::render::escape::json_without_markup(&data)
 }
 
 fn permanent_redirect(location: &str) -> HttpResponse {
