@@ -10,6 +10,7 @@
 use std::fmt;
 
 use chrono::{NaiveDateTime, Utc};
+use diesel::QueryResult;
 use diesel::connection::{Connection, TransactionManager};
 use diesel::result::Error as DieselError;
 
@@ -188,8 +189,6 @@ fn split<T>(result: Result<T, Failure>) -> QueryResult<Result<T, SaveRefusal>> {
         Err(Failure::Database(e)) => Err(e),
     }
 }
-
-type QueryResult<T> = diesel::QueryResult<T>;
 
 /// Saves a post or page: see the module's documentation. Inside a caller's transaction
 /// (an import) it is a savepoint of it.
@@ -394,5 +393,178 @@ where
         conn.transaction(f)
     } else {
         db::write_transaction(conn, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::schema::audit_log;
+    use crate::db::{DatabaseUrl, migrations};
+    use crate::domain::post::Status;
+    use crate::domain::{Email, Role};
+    use crate::store::users::{self, NewUser};
+    use diesel::prelude::*;
+
+    /// A migrated SQLite database in a temporary directory, and an author in it.
+    fn database() -> (tempfile::TempDir, db::DbPool, i32) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("folio.db");
+        let url = DatabaseUrl::parse(path.to_str().unwrap()).unwrap();
+        let pool = db::build_pool(&url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        migrations::run_pending(&mut conn).unwrap();
+        let email = Email::parse("author@example.org").unwrap();
+        let author = users::create(
+            &mut conn,
+            &NewUser {
+                email: &email,
+                display_name: "Author",
+                password_hash: None,
+                role: Role::Author,
+            },
+        )
+        .unwrap();
+        (dir, pool, author.id)
+    }
+
+    fn new_post<'a>(author: i32, title: &'a str, slug: SlugChoice<'a>) -> SaveRequest<'a> {
+        SaveRequest {
+            target: Target::New(Kind::Post),
+            actor: author,
+            text: Text::plain(title, "Some *text*."),
+            slug,
+            publication: None,
+            change: None,
+            ip_address: None,
+            tags: None,
+            featured: None,
+        }
+    }
+
+    fn audit_actions(conn: &mut DbConnection) -> Vec<String> {
+        audit_log::table
+            .order(audit_log::id.asc())
+            .select(audit_log::action)
+            .load(conn)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_save_writes_the_post_its_revision_and_the_audit_record_of_a_publication() {
+        let (_dir, pool, author) = database();
+        let conn = &mut pool.get().unwrap();
+        let draft = save_post(conn, &new_post(author, "Hello", SlugChoice::FromTitle))
+            .unwrap()
+            .unwrap();
+        assert_eq!(draft.slug, "hello");
+        let post = posts::find(conn, draft.id).unwrap().unwrap();
+        assert_eq!(post.status(), Status::Draft);
+        assert!(post.body_html.contains("<em>text</em>"), "rendered");
+        assert!(audit_actions(conn).is_empty(), "a draft is not audited");
+
+        let now = Utc::now().naive_utc();
+        let publish = SaveRequest {
+            target: Target::Existing {
+                id: draft.id,
+                expected_version: Some(post.version),
+            },
+            publication: Some(Publication {
+                status: Status::Published,
+                published_at: Some(now),
+            }),
+            change: Some(Change::Published),
+            ip_address: Some("192.0.2.1"),
+            ..new_post(author, "Hello", SlugChoice::Unchanged)
+        };
+        save_post(conn, &publish).unwrap().unwrap();
+        assert_eq!(audit_actions(conn), ["post.published"]);
+        assert_eq!(posts::revision_count(conn, draft.id).unwrap(), 2);
+
+        // The same form again is stale: nothing is written.
+        match save_post(conn, &publish).unwrap() {
+            Err(SaveRefusal::Stale(newer)) => assert_eq!(newer.version, post.version + 1),
+            other => panic!("expected a stale save, got {other:?}"),
+        }
+        assert_eq!(audit_actions(conn), ["post.published"]);
+        assert_eq!(posts::revision_count(conn, draft.id).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_taken_slug_is_refused_or_numbered() {
+        let (_dir, pool, author) = database();
+        let conn = &mut pool.get().unwrap();
+        save_post(
+            conn,
+            &new_post(author, "First", SlugChoice::Exactly("same")),
+        )
+        .unwrap()
+        .unwrap();
+        let refused = save_post(
+            conn,
+            &new_post(author, "Second", SlugChoice::Exactly("same")),
+        )
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(refused.field(), Some("slug"));
+        assert_eq!(
+            refused.to_string(),
+            "The slug “same” is already used by “First”."
+        );
+        let numbered = save_post(
+            conn,
+            &new_post(author, "Second", SlugChoice::FreeFrom("same")),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(numbered.slug, "same-2");
+    }
+
+    #[test]
+    fn inside_a_callers_transaction_a_refusal_undoes_only_its_own_save() {
+        let (_dir, pool, author) = database();
+        let conn = &mut pool.get().unwrap();
+        let kept = db::write_transaction(conn, |conn| -> QueryResult<_> {
+            let kept = save_post(conn, &new_post(author, "Kept", SlugChoice::Exactly("kept")))?;
+            let refused = save_post(conn, &new_post(author, "Not", SlugChoice::Exactly("kept")))?;
+            assert!(refused.is_err());
+            Ok(kept)
+        })
+        .unwrap()
+        .unwrap();
+        assert!(posts::find(conn, kept.id).unwrap().is_some());
+        assert_eq!(
+            posts::slug_owner(conn, "kept").unwrap(),
+            Some((kept.id, "Kept".into()))
+        );
+    }
+
+    #[test]
+    fn a_restored_revision_is_a_new_version_and_a_new_revision() {
+        let (_dir, pool, author) = database();
+        let conn = &mut pool.get().unwrap();
+        let saved = save_post(conn, &new_post(author, "Old", SlugChoice::FromTitle))
+            .unwrap()
+            .unwrap();
+        let first = revisions::history(conn, saved.id).unwrap()[0].0.clone();
+        let edit = SaveRequest {
+            target: Target::Existing {
+                id: saved.id,
+                expected_version: Some(1),
+            },
+            ..new_post(author, "New", SlugChoice::Unchanged)
+        };
+        save_post(conn, &edit).unwrap().unwrap();
+        restore_revision(conn, saved.id, first.id, author)
+            .unwrap()
+            .unwrap();
+        let post = posts::find(conn, saved.id).unwrap().unwrap();
+        assert_eq!((post.title.as_str(), post.version), ("Old", 3));
+        assert_eq!(post.slug, "old", "the slug stays");
+        assert_eq!(posts::revision_count(conn, saved.id).unwrap(), 3);
+        assert!(matches!(
+            restore_revision(conn, saved.id, first.id + 100, author).unwrap(),
+            Err(SaveRefusal::NotFound)
+        ));
     }
 }
