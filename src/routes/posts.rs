@@ -550,6 +550,7 @@ async fn save(
 ) -> AppResult<HttpResponse> {
     let facts = existing.as_ref().map(Post::facts);
     let me = actor(&user);
+    // Editing (or creating) first: the preview and an unknown button need it too.
     match &facts {
         Some(facts) => permissions::require_edit(me, facts),
         None => permissions::require_create(me, kind),
@@ -661,18 +662,7 @@ async fn save(
 
     match outcome {
         Ok(saved) => {
-            let message = match transition.change {
-                Change::Submitted => "Submitted for review. An editor will look at it.".to_owned(),
-                Change::Scheduled(at) => format!("Scheduled for {}.", views::local_time(at, tz)),
-                Change::Published => "Published.".to_owned(),
-                Change::PublishedAsTimePassed => {
-                    "The time you chose has passed, so it was published now.".to_owned()
-                }
-                Change::Updated => "Updated.".to_owned(),
-                Change::Unpublished => "Unpublished: it is a draft again.".to_owned(),
-                Change::Saved | Change::Undecided => "Saved.".to_owned(),
-            };
-            auth::set_flash(&session, message)?;
+            auth::set_flash(&session, saved_message(transition.change, tz))?;
             Ok(redirect(&format!("/admin/posts/{}/edit", saved.id)))
         }
         Err(SaveRefusal::Stale(current)) => {
@@ -708,6 +698,21 @@ async fn save(
             page.errors = errors;
             send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+    }
+}
+
+/// What the editor says after a save.
+fn saved_message(change: Change, tz: chrono_tz::Tz) -> String {
+    match change {
+        Change::Submitted => "Submitted for review. An editor will look at it.".to_owned(),
+        Change::Scheduled(at) => format!("Scheduled for {}.", views::local_time(at, tz)),
+        Change::Published => "Published.".to_owned(),
+        Change::PublishedAsTimePassed => {
+            "The time you chose has passed, so it was published now.".to_owned()
+        }
+        Change::Updated => "Updated.".to_owned(),
+        Change::Unpublished => "Unpublished: it is a draft again.".to_owned(),
+        Change::Saved | Change::Undecided => "Saved.".to_owned(),
     }
 }
 

@@ -254,10 +254,10 @@ pub async fn autosave_new(
     })
     .await?
     .map_err(refused)?;
-    let (id, version) = (saved.id, 1);
+    let id = saved.id;
     Ok(HttpResponse::Created().json(json!({
         "id": id,
-        "version": version,
+        "version": 1,
         "edit_url": format!("/admin/posts/{id}/edit"),
         "action": format!("/admin/posts/{id}"),
         "autosave_url": format!("/api/admin/posts/{id}/autosave"),

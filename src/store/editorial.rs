@@ -341,8 +341,13 @@ fn save(conn: &mut DbConnection, request: &SaveRequest<'_>) -> Result<Saved, Fai
         }
         None => posts::create(conn, kind, request.actor, &content, status, published_at)?,
     };
-    let stage_before = current.as_ref().map(|post| post.stage(now));
-    if rules::save_ends_previews(stage_before, rules::stage(status, published_at, None, now)) {
+    // (A new post has no preview links to end.)
+    if let Some(post) = &current
+        && rules::save_ends_previews(
+            Some(post.stage(now)),
+            rules::stage(status, published_at, None, now),
+        )
+    {
         tokens::revoke_previews(conn, id)?;
     }
     if let Some(featured) = request.featured {
