@@ -11,6 +11,7 @@ pub mod session;
 pub mod site;
 pub mod slug;
 pub mod throttle;
+pub mod transition;
 
 pub use email::Email;
 pub use role::Role;

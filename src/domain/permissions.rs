@@ -3,7 +3,10 @@
 //! hide what the user can't do. Roles are cumulative — each can do everything the one
 //! below it can — so every right is "at least this role".
 
+use std::fmt;
+
 use super::Role;
+use super::post::{Kind, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -93,6 +96,119 @@ pub fn may_see_post(role: Role, ownership: Ownership, is_page: bool, is_public: 
 /// rule guards both.
 pub fn may_withdraw_invitation(inviter: Role, invited: Option<Role>) -> bool {
     may_invite(inviter, invited.unwrap_or(Role::Admin))
+}
+
+/// Whose a thing is to `actor`: their own when they are its owner (a thing whose owner
+/// was deleted belongs to nobody, so it is someone else's).
+pub fn ownership(actor: i32, owner: Option<i32>) -> Ownership {
+    if owner == Some(actor) {
+        Ownership::Own
+    } else {
+        Ownership::Others
+    }
+}
+
+/// A right that was refused: what was asked, on whose thing. Shown as [`refusal`]'s
+/// sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub action: Action,
+    pub ownership: Ownership,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&refusal(self.action, self.ownership))
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// [`can`], as a result that says what was refused.
+pub fn require(role: Role, action: Action, ownership: Ownership) -> Result<(), Refusal> {
+    if can(role, action, ownership) {
+        Ok(())
+    } else {
+        Err(Refusal { action, ownership })
+    }
+}
+
+// ---------------------------------------------------------------- posts and pages
+
+/// Who asks: a signed-in user's id and role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i32,
+    pub role: Role,
+}
+
+/// A saved post or page as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostFacts {
+    pub kind: Kind,
+    pub author_id: i32,
+    pub status: Status,
+    pub published_at: Option<chrono::NaiveDateTime>,
+}
+
+impl PostFacts {
+    fn ownership(&self, actor: Actor) -> Ownership {
+        ownership(actor.id, Some(self.author_id))
+    }
+}
+
+/// May `actor` start a new post or page?
+pub fn require_create(actor: Actor, kind: Kind) -> Result<(), Refusal> {
+    match kind {
+        Kind::Post => require(actor.role, Action::WriteDraft, Ownership::Own),
+        Kind::Page => require(actor.role, Action::ManagePages, Ownership::Site),
+    }
+}
+
+/// May `actor` open this post in the editor and save its content (and its history,
+/// autosave and preview links)?
+pub fn require_edit(actor: Actor, post: &PostFacts) -> Result<(), Refusal> {
+    if post.kind == Kind::Page {
+        return require(actor.role, Action::ManagePages, Ownership::Site);
+    }
+    let own = post.ownership(actor);
+    match (own, post.status) {
+        // Changing what the public already sees is a publishing right.
+        (Ownership::Own, Status::Published) => require(actor.role, Action::Publish, own),
+        _ => require(actor.role, Action::WriteDraft, own),
+    }
+}
+
+/// May `actor` publish, schedule or unpublish this post (`None`: one they are writing)?
+pub fn require_publish(actor: Actor, post: Option<&PostFacts>, kind: Kind) -> Result<(), Refusal> {
+    if kind == Kind::Page {
+        return require(actor.role, Action::ManagePages, Ownership::Site);
+    }
+    let own = post.map_or(Ownership::Own, |p| p.ownership(actor));
+    require(actor.role, Action::Publish, own)
+}
+
+/// May `actor` move this post to the trash?
+pub fn require_trash(actor: Actor, post: &PostFacts) -> Result<(), Refusal> {
+    if post.kind == Kind::Page {
+        return require(actor.role, Action::ManagePages, Ownership::Site);
+    }
+    let own = post.ownership(actor);
+    if own == Ownership::Own && post.status == Status::Published {
+        return require(actor.role, Action::Publish, own);
+    }
+    require(actor.role, Action::DeletePost, own)
+}
+
+/// May `actor` see the trash, restore from it and empty it?
+pub fn require_manage_trash(actor: Actor) -> Result<(), Refusal> {
+    require(actor.role, Action::DeletePost, Ownership::Others)
+}
+
+/// Whose posts the admin lists show `actor`: everyone's (`None`) to those who may edit
+/// others' drafts, their own to everyone else.
+pub fn list_scope(actor: Actor) -> Option<i32> {
+    (!can(actor.role, Action::WriteDraft, Ownership::Others)).then_some(actor.id)
 }
 
 /// The sentence a 403 page shows.
@@ -193,6 +309,130 @@ mod tests {
         assert!(!may_withdraw_invitation(Editor, None));
         assert!(may_withdraw_invitation(Admin, None));
         assert!(!may_withdraw_invitation(Author, Some(Contributor)));
+    }
+
+    /// Which post rule a row of [`POST_RULES`] asks.
+    #[derive(Debug, Clone, Copy)]
+    enum Rule {
+        Create,
+        Edit,
+        /// Publish a saved post.
+        Publish,
+        /// Publish a post that is being written (not saved yet).
+        PublishNew,
+        Trash,
+    }
+
+    /// (rule, kind, whose, status) → the least role allowed, for every combination.
+    const POST_RULES: &[(Rule, Kind, Ownership, Status, Role)] = &[
+        (Rule::Create, Kind::Post, Own, Status::Draft, Contributor),
+        (Rule::Create, Kind::Page, Own, Status::Draft, Editor),
+        (Rule::Edit, Kind::Post, Own, Status::Draft, Contributor),
+        (Rule::Edit, Kind::Post, Own, Status::Pending, Contributor),
+        (Rule::Edit, Kind::Post, Own, Status::Published, Author),
+        (Rule::Edit, Kind::Post, Others, Status::Draft, Editor),
+        (Rule::Edit, Kind::Post, Others, Status::Pending, Editor),
+        (Rule::Edit, Kind::Post, Others, Status::Published, Editor),
+        (Rule::Edit, Kind::Page, Own, Status::Draft, Editor),
+        (Rule::Edit, Kind::Page, Own, Status::Published, Editor),
+        (Rule::Edit, Kind::Page, Others, Status::Pending, Editor),
+        (Rule::Publish, Kind::Post, Own, Status::Draft, Author),
+        (Rule::Publish, Kind::Post, Own, Status::Pending, Author),
+        (Rule::Publish, Kind::Post, Own, Status::Published, Author),
+        (Rule::Publish, Kind::Post, Others, Status::Draft, Editor),
+        (Rule::Publish, Kind::Post, Others, Status::Pending, Editor),
+        (Rule::Publish, Kind::Post, Others, Status::Published, Editor),
+        (Rule::Publish, Kind::Page, Own, Status::Draft, Editor),
+        (Rule::Publish, Kind::Page, Others, Status::Published, Editor),
+        (Rule::PublishNew, Kind::Post, Own, Status::Draft, Author),
+        (Rule::PublishNew, Kind::Page, Own, Status::Draft, Editor),
+        (Rule::Trash, Kind::Post, Own, Status::Draft, Contributor),
+        (Rule::Trash, Kind::Post, Own, Status::Pending, Contributor),
+        (Rule::Trash, Kind::Post, Own, Status::Published, Author),
+        (Rule::Trash, Kind::Post, Others, Status::Draft, Editor),
+        (Rule::Trash, Kind::Post, Others, Status::Pending, Editor),
+        (Rule::Trash, Kind::Post, Others, Status::Published, Editor),
+        (Rule::Trash, Kind::Page, Own, Status::Draft, Editor),
+        (Rule::Trash, Kind::Page, Others, Status::Published, Editor),
+    ];
+
+    fn ask(rule: Rule, actor: Actor, post: &PostFacts) -> Result<(), Refusal> {
+        match rule {
+            Rule::Create => require_create(actor, post.kind),
+            Rule::Edit => require_edit(actor, post),
+            Rule::Publish => require_publish(actor, Some(post), post.kind),
+            Rule::PublishNew => require_publish(actor, None, post.kind),
+            Rule::Trash => require_trash(actor, post),
+        }
+    }
+
+    #[test]
+    fn post_rules_follow_role_ownership_kind_and_status() {
+        const ME: i32 = 7;
+        for &(rule, kind, whose, status, least) in POST_RULES {
+            let post = PostFacts {
+                kind,
+                author_id: if whose == Own { ME } else { ME + 1 },
+                status,
+                published_at: None,
+            };
+            for role in Role::ALL {
+                let answer = ask(rule, Actor { id: ME, role }, &post);
+                let case = format!("{role} {rule:?} {kind:?} {whose:?} {status:?}");
+                if role >= least {
+                    assert_eq!(answer, Ok(()), "{case}");
+                } else {
+                    let refused = answer.expect_err(&case);
+                    assert_eq!(
+                        required_role(refused.action, refused.ownership),
+                        least,
+                        "{case}"
+                    );
+                    assert_eq!(
+                        refused.to_string(),
+                        format!(
+                            "This needs {} {least} account or higher.",
+                            if least == Author || least == Editor {
+                                "an"
+                            } else {
+                                "a"
+                            }
+                        ),
+                        "{case}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ownership_is_being_the_owner() {
+        assert_eq!(ownership(3, Some(3)), Own);
+        assert_eq!(ownership(3, Some(4)), Others);
+        assert_eq!(ownership(3, None), Others, "an owner who was deleted");
+    }
+
+    #[test]
+    fn lists_show_editors_everyone_and_others_their_own() {
+        for (role, scope) in [
+            (Contributor, Some(5)),
+            (Author, Some(5)),
+            (Editor, None),
+            (Admin, None),
+        ] {
+            assert_eq!(list_scope(Actor { id: 5, role }), scope, "{role}");
+        }
+    }
+
+    #[test]
+    fn only_editors_manage_the_trash() {
+        for role in Role::ALL {
+            assert_eq!(
+                require_manage_trash(Actor { id: 1, role }).is_ok(),
+                role >= Editor,
+                "{role}"
+            );
+        }
     }
 
     #[test]

@@ -178,6 +178,137 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// A post's fields as the editor's form (or the API) sends them, untrimmed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TypedFields<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub body: &'a str,
+    pub excerpt: &'a str,
+    pub tags: &'a str,
+    pub meta_title: &'a str,
+    pub meta_description: &'a str,
+    pub canonical_url: &'a str,
+    /// A library image's id, or empty for none.
+    pub featured_media_id: &'a str,
+}
+
+/// The fields, checked: trimmed, parsed, empty optional ones as `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub title: String,
+    /// `None`: none was typed (one is made from the title).
+    pub slug: Option<String>,
+    pub body: String,
+    pub excerpt: String,
+    pub tags: Vec<String>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub featured_media_id: Option<i32>,
+}
+
+/// The problems with a form, by field, in the form's order.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+/// Checks every field at once (so the form can report every problem together).
+/// `needs_title`: what is submitted or published must have a title.
+pub fn check_fields(typed: &TypedFields<'_>, needs_title: bool) -> Result<Fields, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let title = trimmed_within(
+        &mut errors,
+        ("title", typed.title),
+        MAX_TITLE_CHARS,
+        "A title",
+    );
+    if title.is_empty() && needs_title {
+        errors.push((
+            "title",
+            "Give it a title before it is submitted or published.".into(),
+        ));
+    }
+    if typed.body.len() > MAX_BODY_BYTES {
+        errors.push((
+            "body",
+            format!(
+                "The text is {:.1} MB; the limit is {} MB. Nothing was saved.",
+                typed.body.len() as f64 / 1_048_576.0,
+                MAX_BODY_BYTES / 1_048_576
+            ),
+        ));
+    }
+    let slug = match typed.slug.trim() {
+        "" => None,
+        raw => normalise_slug(raw)
+            .map_err(|message| errors.push(("slug", message)))
+            .ok(),
+    };
+    let tags = parse_tags(typed.tags).unwrap_or_else(|message| {
+        errors.push(("tags", message));
+        Vec::new()
+    });
+    let canonical_url = parse_canonical_url(typed.canonical_url).unwrap_or_else(|message| {
+        errors.push(("canonical_url", message));
+        None
+    });
+    let excerpt = trimmed_within(
+        &mut errors,
+        ("excerpt", typed.excerpt),
+        MAX_EXCERPT_CHARS,
+        "An excerpt",
+    );
+    let meta_title = trimmed_within(
+        &mut errors,
+        ("meta_title", typed.meta_title),
+        MAX_META_TITLE_CHARS,
+        "A meta title",
+    );
+    let meta_description = trimmed_within(
+        &mut errors,
+        ("meta_description", typed.meta_description),
+        MAX_META_DESCRIPTION_CHARS,
+        "A meta description",
+    );
+    let featured_media_id = match typed.featured_media_id.trim() {
+        "" => None,
+        raw => raw.parse::<i32>().ok().or_else(|| {
+            errors.push((
+                "featured_media_id",
+                "Choose the featured image from the list.".into(),
+            ));
+            None
+        }),
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Fields {
+        title,
+        slug,
+        body: typed.body.to_owned(),
+        excerpt,
+        tags,
+        meta_title: (!meta_title.is_empty()).then_some(meta_title),
+        meta_description: (!meta_description.is_empty()).then_some(meta_description),
+        canonical_url,
+        featured_media_id,
+    })
+}
+
+/// The trimmed text, with a problem noted when it is longer than `max` characters.
+fn trimmed_within(
+    errors: &mut FieldErrors,
+    (field, raw): (&'static str, &str),
+    max: usize,
+    what: &str,
+) -> String {
+    let text = raw.trim().to_owned();
+    if text.chars().count() > max {
+        errors.push((field, format!("{what} has at most {max} characters.")));
+    }
+    text
+}
+
 /// Longest old address a redirect keeps.
 pub const MAX_PATH_BYTES: usize = 2_048;
 
@@ -326,6 +457,71 @@ mod tests {
         assert!(parse_tags("!!!").is_err());
         let many: Vec<String> = (0..40).map(|n| format!("t{n}")).collect();
         assert!(parse_tags(&many.join(",")).is_err());
+    }
+
+    #[test]
+    fn fields_are_trimmed_and_parsed() {
+        let typed = TypedFields {
+            title: "  Hello  ",
+            slug: " My Post ",
+            body: "text",
+            tags: "a, b",
+            meta_title: "  ",
+            featured_media_id: " 12 ",
+            ..TypedFields::default()
+        };
+        let fields = check_fields(&typed, true).unwrap();
+        assert_eq!(fields.title, "Hello");
+        assert_eq!(fields.slug.as_deref(), Some("my-post"));
+        assert_eq!(fields.tags, ["a", "b"]);
+        assert_eq!(fields.meta_title, None, "blank is none");
+        assert_eq!(fields.featured_media_id, Some(12));
+        assert_eq!(
+            check_fields(&TypedFields::default(), false).unwrap().slug,
+            None
+        );
+    }
+
+    #[test]
+    fn every_field_problem_is_reported_in_the_forms_order() {
+        let long = "x".repeat(MAX_META_DESCRIPTION_CHARS + 1);
+        let typed = TypedFields {
+            title: "",
+            slug: "admin",
+            tags: "!!!",
+            canonical_url: "/relative",
+            excerpt: &long,
+            meta_title: &long,
+            meta_description: &long,
+            featured_media_id: "first",
+            ..TypedFields::default()
+        };
+        let fields: Vec<&str> = check_fields(&typed, true)
+            .unwrap_err()
+            .iter()
+            .map(|(field, _)| *field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "slug",
+                "tags",
+                "canonical_url",
+                "meta_title",
+                "meta_description",
+                "featured_media_id"
+            ]
+        );
+        let untitled = TypedFields::default();
+        assert!(check_fields(&untitled, false).is_ok(), "a draft needs none");
+        assert_eq!(
+            check_fields(&untitled, true).unwrap_err(),
+            [(
+                "title",
+                "Give it a title before it is submitted or published.".to_owned()
+            )]
+        );
     }
 
     #[test]

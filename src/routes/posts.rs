@@ -4,19 +4,21 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::permissions::{self, Action, Ownership};
-use crate::domain::post::{self as rules, Kind, Stage, Status};
+use crate::domain::permissions::{self, Action, Actor, Ownership, Refusal};
+use crate::domain::post::{self as rules, Kind, Status, TypedFields};
+use crate::domain::transition::{self, Change, EditorAction};
 use crate::error::{AppError, AppResult};
 use crate::media;
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::posts::{self, Content, ListFilter, Post, Sort, StageFilter};
+use crate::store::editorial::{self, SaveRefusal, SaveRequest, SlugChoice, Target, Text};
+use crate::store::posts::{self, ListFilter, Post, Sort, StageFilter};
 use crate::store::users::User;
 use crate::views::forms::EditorForm;
 use crate::views::{
@@ -33,62 +35,37 @@ pub async fn load_post(state: &AppState, id: i32) -> AppResult<Post> {
     .await
 }
 
-/// The trimmed text, with a message when it is longer than `max` characters.
-fn trimmed_within(
-    errors: &mut FormErrors,
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    what: &str,
-) -> String {
-    let text = raw.trim().to_owned();
-    if text.chars().count() > max {
-        errors.add(field, format!("{what} has at most {max} characters."));
+// ---------------------------------------------------------------- rights
+// The rules are `domain::permissions`'s; these helpers only turn a refusal into the 403.
+
+/// The signed-in user as the permission rules see them.
+pub fn actor(user: &User) -> Actor {
+    Actor {
+        id: user.id,
+        role: user.role(),
     }
-    text
 }
 
-// ---------------------------------------------------------------- rights
+/// A refused right as the 403 page that names the role needed.
+pub fn forbidden(refusal: Refusal) -> AppError {
+    AppError::Forbidden(refusal.to_string())
+}
 
-fn ownership(user: &User, post: &Post) -> Ownership {
-    if post.author_id == user.id {
-        Ownership::Own
-    } else {
-        Ownership::Others
+/// A save that was refused, for the pages that have no form to show it on.
+pub fn refused(refusal: SaveRefusal) -> AppError {
+    match refusal {
+        SaveRefusal::NotFound => AppError::not_found(),
+        other => AppError::Conflict(other.to_string()),
     }
 }
 
 /// May `user` open and save this post's content?
 pub fn require_edit(user: &User, post: &Post) -> AppResult<()> {
-    if post.kind() == Kind::Page {
-        return auth::require(user, Action::ManagePages, Ownership::Site);
-    }
-    let own = ownership(user, post);
-    match (own, post.status()) {
-        // Changing what the public already sees is a publishing right.
-        (Ownership::Own, Status::Published) => auth::require(user, Action::Publish, own),
-        _ => auth::require(user, Action::WriteDraft, own),
-    }
-}
-
-fn require_publish(user: &User, post: Option<&Post>, kind: Kind) -> AppResult<()> {
-    if kind == Kind::Page {
-        return auth::require(user, Action::ManagePages, Ownership::Site);
-    }
-    let own = post.map_or(Ownership::Own, |p| ownership(user, p));
-    auth::require(user, Action::Publish, own)
+    permissions::require_edit(actor(user), &post.facts()).map_err(forbidden)
 }
 
 pub fn require_create(user: &User, kind: Kind) -> AppResult<()> {
-    match kind {
-        Kind::Post => auth::require(user, Action::WriteDraft, Ownership::Own),
-        Kind::Page => auth::require(user, Action::ManagePages, Ownership::Site),
-    }
-}
-
-/// Whose posts the lists show: everyone's to editors, one's own to others.
-fn list_scope(user: &User) -> Option<i32> {
-    (!permissions::can(user.role(), Action::WriteDraft, Ownership::Others)).then_some(user.id)
+    permissions::require_create(actor(user), kind).map_err(forbidden)
 }
 
 // ---------------------------------------------------------------- lists
@@ -163,7 +140,7 @@ pub async fn trash(
     } else {
         Kind::Post
     };
-    auth::require(&user.0, Action::DeletePost, Ownership::Others)?;
+    permissions::require_manage_trash(actor(&user.0)).map_err(forbidden)?;
     let list_query = ListQuery {
         status: String::new(),
         author: String::new(),
@@ -201,7 +178,7 @@ async fn list(
     };
     let filter = ListFilter {
         kind,
-        author: list_scope(&user).or(author_filter),
+        author: permissions::list_scope(actor(&user)).or(author_filter),
         stage,
         tag_slug: (!query.tag.trim().is_empty()).then(|| query.tag.trim().to_lowercase()),
         title_contains: (!query.q.trim().is_empty())
@@ -216,7 +193,7 @@ async fn list(
         limit: PAGE_SIZE,
     };
     let now = Utc::now().naive_utc();
-    let sees_everyone = list_scope(&user).is_none();
+    let sees_everyone = permissions::list_scope(actor(&user)).is_none();
     let tz = state.time_zone().await?;
     let (rows, total, tz, authors) = db::run(&state.pool, move |conn| {
         let (rows, total) = posts::list(conn, &filter, now)?;
@@ -372,9 +349,20 @@ pub async fn create_post(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     form: web::Form<EditorForm>,
 ) -> AppResult<HttpResponse> {
-    save(user.0, state, session, None, Kind::Post, form.into_inner()).await
+    let ip_address = auth::client_address(&req, state.trust_proxy);
+    save(
+        user.0,
+        state,
+        session,
+        ip_address,
+        None,
+        Kind::Post,
+        form.into_inner(),
+    )
+    .await
 }
 
 #[post("/admin/pages")]
@@ -382,9 +370,20 @@ pub async fn create_page(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     form: web::Form<EditorForm>,
 ) -> AppResult<HttpResponse> {
-    save(user.0, state, session, None, Kind::Page, form.into_inner()).await
+    let ip_address = auth::client_address(&req, state.trust_proxy);
+    save(
+        user.0,
+        state,
+        session,
+        ip_address,
+        None,
+        Kind::Page,
+        form.into_inner(),
+    )
+    .await
 }
 
 #[post("/admin/posts/{id}")]
@@ -392,10 +391,12 @@ pub async fn update(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
+    req: HttpRequest,
     id: web::Path<i32>,
     form: web::Form<EditorForm>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    let ip_address = auth::client_address(&req, state.trust_proxy);
     let existing = load_post(&state, id).await?;
     if existing.deleted_at.is_some() {
         return Err(AppError::Conflict(
@@ -407,6 +408,7 @@ pub async fn update(
         user.0,
         state,
         session,
+        ip_address,
         Some(existing),
         kind,
         form.into_inner(),
@@ -431,8 +433,14 @@ impl EditorPage {
             post_id: post.map(|p| p.id),
             stage,
             is_published: post.is_some_and(|p| p.status() == Status::Published),
-            can_publish: require_publish(user, post, kind).is_ok(),
-            can_delete: post.is_some_and(|p| require_trash(user, p).is_ok()),
+            can_publish: permissions::require_publish(
+                actor(user),
+                post.map(Post::facts).as_ref(),
+                kind,
+            )
+            .is_ok(),
+            can_delete: post
+                .is_some_and(|p| permissions::require_trash(actor(user), &p.facts()).is_ok()),
             form,
             errors: FormErrors::default(),
             preview: None,
@@ -467,78 +475,42 @@ async fn send_editor(
     views::html(status, &page)
 }
 
-/// What an action does to status and publication time.
-enum Plan {
-    Keep,
-    Draft,
-    Submit,
-    PublishNow,
-    PublishAt(NaiveDateTime),
-}
-
+/// The editor's save: checks the form, asks `domain::transition` what the button does,
+/// and hands the save to `store::editorial::save_post`; then shows the result.
 async fn save(
     user: User,
     state: web::Data<AppState>,
     session: Session,
+    ip_address: String,
     existing: Option<Post>,
     kind: Kind,
     form: EditorForm,
 ) -> AppResult<HttpResponse> {
-    match &existing {
-        Some(post) => require_edit(&user, post)?,
-        None => require_create(&user, kind)?,
+    let facts = existing.as_ref().map(Post::facts);
+    let me = actor(&user);
+    // Editing (or creating) first: the preview and an unknown button need it too.
+    match &facts {
+        Some(facts) => permissions::require_edit(me, facts),
+        None => permissions::require_create(me, kind),
     }
+    .map_err(forbidden)?;
     let tz = state.time_zone().await?;
     let now = Utc::now().naive_utc();
     let mut errors = FormErrors::default();
-    let mut notice: Option<String> = None;
 
     // Which transition the button asks for, and whether this user may make it.
-    let plan = match form.action.as_str() {
-        "preview" => {
-            let mut page = EditorPage::new(
-                AdminNav::new(&user, &session)?,
-                &user,
-                kind,
-                existing.as_ref(),
-                form.clone(),
-                tz,
-            );
-            let body = form.body.clone();
-            let html = db::run(&state.pool, move |conn| {
-                Ok(media::render_markdown(conn, &body)?)
-            })
-            .await?;
-            page.preview = Some(html.into_string());
-            return send_editor(&state, page, StatusCode::OK).await;
-        }
-        "" | "save" => match existing.as_ref().map(Post::status) {
-            Some(Status::Published) | Some(Status::Pending) => Plan::Keep,
-            _ => Plan::Draft,
-        },
-        "submit" => Plan::Submit,
-        "publish" => {
-            require_publish(&user, existing.as_ref(), kind)?;
-            Plan::PublishNow
-        }
-        "schedule" => {
-            require_publish(&user, existing.as_ref(), kind)?;
-            match parse_local(&form.publish_at, tz) {
-                Ok(at) if at <= now => {
-                    notice = Some("The time you chose has passed, so it was published now.".into());
-                    Plan::PublishNow
-                }
-                Ok(at) => Plan::PublishAt(at),
-                Err(message) => {
-                    errors.add("publish_at", message);
-                    Plan::Keep
-                }
-            }
-        }
-        "unpublish" => {
-            require_publish(&user, existing.as_ref(), kind)?;
-            Plan::Draft
-        }
+    let mut unreadable_time = None;
+    let action = match form.action.as_str() {
+        "preview" => return preview_in_editor(&user, &state, &session, existing, kind, form).await,
+        "" | "save" => EditorAction::Save,
+        "submit" => EditorAction::Submit,
+        "publish" => EditorAction::Publish,
+        "schedule" => EditorAction::Schedule(
+            parse_local(&form.publish_at, tz)
+                .map_err(|message| unreadable_time = Some(message))
+                .ok(),
+        ),
+        "unpublish" => EditorAction::Unpublish,
         other => {
             return Err(AppError::BadRequest(format!(
                 "Unknown editor action “{}”.",
@@ -546,89 +518,40 @@ async fn save(
             )));
         }
     };
+    let transition =
+        transition::decide(action, facts.as_ref(), kind, me, now).map_err(forbidden)?;
+    if let Some(message) = unreadable_time {
+        errors.add("publish_at", message);
+    }
 
     // Field rules; every problem is reported at once and the form comes back as typed.
-    let title = trimmed_within(
-        &mut errors,
-        "title",
-        &form.title,
-        rules::MAX_TITLE_CHARS,
-        "A title",
-    );
-    if title.is_empty() && !matches!(plan, Plan::Draft | Plan::Keep) {
-        errors.add(
-            "title",
-            "Give it a title before it is submitted or published.",
-        );
-    }
-    if form.body.len() > rules::MAX_BODY_BYTES {
-        errors.add(
-            "body",
-            format!(
-                "The text is {:.1} MB; the limit is {} MB. Nothing was saved.",
-                form.body.len() as f64 / 1_048_576.0,
-                rules::MAX_BODY_BYTES / 1_048_576
-            ),
-        );
-    }
-    let slug_input = form.slug.trim();
-    let wanted_slug = if slug_input.is_empty() {
-        None
-    } else {
-        match rules::normalise_slug(slug_input) {
-            Ok(slug) => Some(slug),
-            Err(message) => {
-                errors.add("slug", message);
-                None
-            }
+    let fields = rules::check_fields(
+        &TypedFields {
+            title: &form.title,
+            slug: &form.slug,
+            body: &form.body,
+            excerpt: &form.excerpt,
+            tags: &form.tags,
+            meta_title: &form.meta_title,
+            meta_description: &form.meta_description,
+            canonical_url: &form.canonical_url,
+            featured_media_id: &form.featured_media_id,
+        },
+        transition.change.needs_title(),
+    )
+    .map_err(|problems| {
+        for (field, message) in problems {
+            errors.add(field, message);
         }
-    };
-    let tags = rules::parse_tags(&form.tags).unwrap_or_else(|message| {
-        errors.add("tags", message);
-        Vec::new()
-    });
-    let canonical = rules::parse_canonical_url(&form.canonical_url).unwrap_or_else(|message| {
-        errors.add("canonical_url", message);
-        None
-    });
-    let excerpt = trimmed_within(
-        &mut errors,
-        "excerpt",
-        &form.excerpt,
-        rules::MAX_EXCERPT_CHARS,
-        "An excerpt",
-    );
-    let meta_title = trimmed_within(
-        &mut errors,
-        "meta_title",
-        &form.meta_title,
-        rules::MAX_META_TITLE_CHARS,
-        "A meta title",
-    );
-    let meta_description = trimmed_within(
-        &mut errors,
-        "meta_description",
-        &form.meta_description,
-        rules::MAX_META_DESCRIPTION_CHARS,
-        "A meta description",
-    );
-    let featured = match form.featured_media_id.trim() {
-        "" => None,
-        raw => raw.parse::<i32>().ok().or_else(|| {
-            errors.add(
-                "featured_media_id",
-                "Choose the featured image from the list.",
-            );
-            None
-        }),
-    };
+    })
+    .ok();
     if existing.is_some() && form.version.is_none() {
         errors.add(
             "title",
             "The form is missing its version; reload the editor (your text is below).",
         );
     }
-    if !errors.is_empty() {
+    let (Some(fields), true) = (fields, errors.is_empty()) else {
         let mut page = EditorPage::new(
             AdminNav::new(&user, &session)?,
             &user,
@@ -639,134 +562,51 @@ async fn save(
         );
         page.errors = errors;
         return send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-
-    let (status, published_at) = match (&plan, &existing) {
-        (Plan::Keep, Some(post)) => (post.status(), post.published_at),
-        (Plan::Keep, None) | (Plan::Draft, _) => (Status::Draft, None),
-        (Plan::Submit, _) => (Status::Pending, None),
-        (Plan::PublishNow, Some(post))
-            if post.status() == Status::Published
-                && post.published_at.is_some_and(|at| at <= now) =>
-        {
-            (Status::Published, post.published_at)
-        }
-        (Plan::PublishNow, _) => (Status::Published, Some(now)),
-        (Plan::PublishAt(at), _) => (Status::Published, Some(*at)),
     };
-    let author_id = user.id;
-    let existing_id = existing.as_ref().map(|p| p.id);
-    let old_slug = existing.as_ref().map(|p| p.slug.clone());
-    let stage_before = existing.as_ref().map(|p| p.stage(now));
-    let was_public = matches!(stage_before, Some(Stage::Published(_)));
-    let ends_previews =
-        rules::save_ends_previews(stage_before, rules::stage(status, published_at, None, now));
-    let expected_version = form.version.unwrap_or(1);
-    let saved_form = form.clone();
 
+    let target = match &existing {
+        Some(post) => Target::Existing {
+            id: post.id,
+            expected_version: Some(form.version.unwrap_or(1)),
+        },
+        None => Target::New(kind),
+    };
+    let author = user.id;
     let outcome = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // Checked before anything is written.
-            if let Some(image) = featured
-                && !crate::store::media::find(conn, image)?
-                    .is_some_and(|row| row.mime_type.starts_with("image/"))
-            {
-                let mut errors = FormErrors::default();
-                errors.add(
-                    "featured_media_id",
-                    "That image is no longer in the library: choose another.",
-                );
-                return Ok(Saved::Invalid(errors));
-            }
-            let slug = match wanted_slug {
-                Some(slug) => {
-                    if let Some(holder) = posts::slug_holder(conn, &slug)?
-                        && !holder.is(existing_id)
-                    {
-                        let mut errors = FormErrors::default();
-                        errors.add("slug", slug_taken(&slug, &holder));
-                        return Ok(Saved::Invalid(errors));
-                    }
-                    slug
-                }
-                None => {
-                    let base =
-                        rules::normalise_slug(&title).unwrap_or_else(|_| "untitled".to_owned());
-                    posts::free_slug(conn, &base, existing_id)?
-                }
-            };
-            let body_html = media::render_markdown(conn, &form.body)?.into_string();
-            let content = Content {
-                title: &title,
-                slug: &slug,
-                body_markdown: &form.body,
-                body_html: &body_html,
-                excerpt: &excerpt,
-                meta_title: (!meta_title.is_empty()).then_some(meta_title.as_str()),
-                meta_description: (!meta_description.is_empty())
-                    .then_some(meta_description.as_str()),
-                canonical_url: canonical.as_deref(),
-            };
-            let id = match existing_id {
-                Some(id) => {
-                    if !posts::update(conn, id, expected_version, &content, status, published_at)? {
-                        let current = posts::find(conn, id)?.ok_or_else(AppError::not_found)?;
-                        return Ok(Saved::Conflict(Box::new(current)));
-                    }
-                    if was_public
-                        && let Some(old) = &old_slug
-                        && *old != slug
-                    {
-                        posts::record_slug_change(conn, id, old, &slug)?;
-                    }
-                    id
-                }
-                None => posts::create(conn, kind, author_id, &content, status, published_at)?,
-            };
-            if ends_previews {
-                crate::store::tokens::revoke_previews(conn, id)?;
-            }
-            posts::set_featured(conn, id, featured)?;
-            posts::set_tags(conn, id, &tags)?;
-            posts::add_revision(conn, id, author_id, &title, &form.body)?;
-            Ok(Saved::Done(id))
-        })
+        let request = SaveRequest {
+            target,
+            actor: author,
+            text: Text {
+                title: &fields.title,
+                body_markdown: &fields.body,
+                excerpt: &fields.excerpt,
+                meta_title: fields.meta_title.as_deref(),
+                meta_description: fields.meta_description.as_deref(),
+                canonical_url: fields.canonical_url.as_deref(),
+            },
+            slug: fields
+                .slug
+                .as_deref()
+                .map_or(SlugChoice::FromTitle, SlugChoice::Exactly),
+            publication: Some(transition.publication),
+            change: Some(transition.change),
+            ip_address: Some(&ip_address),
+            tags: Some(&fields.tags),
+            featured: Some(fields.featured_media_id),
+        };
+        Ok(editorial::save_post(conn, &request)?)
     })
     .await?;
 
     match outcome {
-        Saved::Done(id) => {
-            let message = notice.unwrap_or_else(|| match (&plan, status) {
-                (Plan::Submit, _) => "Submitted for review. An editor will look at it.".to_owned(),
-                (Plan::PublishAt(at), _) => {
-                    format!("Scheduled for {}.", views::local_time(*at, tz))
-                }
-                (Plan::PublishNow, _) => "Published.".to_owned(),
-                (_, Status::Published) => "Updated.".to_owned(),
-                _ if form_action_is(&saved_form, "unpublish") => {
-                    "Unpublished: it is a draft again.".to_owned()
-                }
-                _ => "Saved.".to_owned(),
-            });
-            auth::set_flash(&session, message)?;
-            Ok(redirect(&format!("/admin/posts/{id}/edit")))
+        Ok(saved) => {
+            auth::set_flash(&session, saved_message(transition.change, tz))?;
+            Ok(redirect(&format!("/admin/posts/{}/edit", saved.id)))
         }
-        Saved::Invalid(errors) => {
-            let mut page = EditorPage::new(
-                AdminNav::new(&user, &session)?,
-                &user,
-                kind,
-                existing.as_ref(),
-                saved_form,
-                tz,
-            );
-            page.errors = errors;
-            send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Saved::Conflict(current) => {
+        Err(SaveRefusal::Stale(current)) => {
             // Keep the editor's text; show the newer save beside it; saving again is
             // based on the newer version, so it goes through once they have merged.
-            let mut form = saved_form;
+            let mut form = form;
             form.version = Some(current.version);
             let mut page = EditorPage::new(
                 AdminNav::new(&user, &session)?,
@@ -779,37 +619,66 @@ async fn save(
             page.conflict = Some((current.title.clone(), current.body_markdown.clone()));
             send_editor(&state, page, StatusCode::CONFLICT).await
         }
+        Err(refusal) => {
+            let Some(field) = refusal.field() else {
+                return Err(refused(refusal));
+            };
+            let mut errors = FormErrors::default();
+            errors.add(field, refusal.to_string());
+            let mut page = EditorPage::new(
+                AdminNav::new(&user, &session)?,
+                &user,
+                kind,
+                existing.as_ref(),
+                form,
+                tz,
+            );
+            page.errors = errors;
+            send_editor(&state, page, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     }
 }
 
-/// Why the slug can't be had, naming who holds it.
-fn slug_taken(slug: &str, holder: &posts::SlugHolder) -> String {
-    let named = |title: &str| {
-        if title.is_empty() {
-            "another post".to_owned()
-        } else {
-            format!("“{title}”")
+/// What the editor says after a save.
+fn saved_message(change: Change, tz: chrono_tz::Tz) -> String {
+    match change {
+        Change::Submitted => "Submitted for review. An editor will look at it.".to_owned(),
+        Change::Scheduled(at) => format!("Scheduled for {}.", views::local_time(at, tz)),
+        Change::Published => "Published.".to_owned(),
+        Change::PublishedAsTimePassed => {
+            "The time you chose has passed, so it was published now.".to_owned()
         }
-    };
-    match holder {
-        posts::SlugHolder::Post { title, .. } => {
-            format!("The slug “{slug}” is already used by {}.", named(title))
-        }
-        posts::SlugHolder::Redirect { title, .. } => format!(
-            "The address /{slug} redirects to {} (it was its address before): choose another slug.",
-            named(title)
-        ),
+        Change::Updated => "Updated.".to_owned(),
+        Change::Unpublished => "Unpublished: it is a draft again.".to_owned(),
+        Change::Saved | Change::Undecided => "Saved.".to_owned(),
     }
 }
 
-enum Saved {
-    Done(i32),
-    Invalid(FormErrors),
-    Conflict(Box<Post>),
-}
-
-fn form_action_is(form: &EditorForm, action: &str) -> bool {
-    form.action == action
+/// The editor's "preview" button: the form as typed, with its text rendered beside it.
+async fn preview_in_editor(
+    user: &User,
+    state: &AppState,
+    session: &Session,
+    existing: Option<Post>,
+    kind: Kind,
+    form: EditorForm,
+) -> AppResult<HttpResponse> {
+    let tz = state.time_zone().await?;
+    let body = form.body.clone();
+    let mut page = EditorPage::new(
+        AdminNav::new(user, session)?,
+        user,
+        kind,
+        existing.as_ref(),
+        form,
+        tz,
+    );
+    let html = db::run(&state.pool, move |conn| {
+        Ok(media::render_markdown(conn, &body)?)
+    })
+    .await?;
+    page.preview = Some(html.into_string());
+    send_editor(state, page, StatusCode::OK).await
 }
 
 /// Reads `2026-11-21T09:30` as a time in the site's zone, in UTC.
@@ -845,7 +714,7 @@ pub async fn delete_confirm(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let post = load_post(&state, id).await?;
-    require_trash(&user.0, &post)?;
+    permissions::require_trash(actor(&user.0), &post.facts()).map_err(forbidden)?;
     let page = TrashConfirmPage {
         nav: AdminNav::new(&user.0, &session)?,
         id: post.id,
@@ -853,17 +722,6 @@ pub async fn delete_confirm(
         kind: post.kind(),
     };
     views::html(StatusCode::OK, &page)
-}
-
-fn require_trash(user: &User, post: &Post) -> AppResult<()> {
-    if post.kind() == Kind::Page {
-        return auth::require(user, Action::ManagePages, Ownership::Site);
-    }
-    let own = ownership(user, post);
-    if own == Ownership::Own && post.status() == Status::Published {
-        return auth::require(user, Action::Publish, own);
-    }
-    auth::require(user, Action::DeletePost, own)
 }
 
 #[post("/admin/posts/{id}/delete")]
@@ -875,7 +733,7 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let post = load_post(&state, id).await?;
-    require_trash(&user.0, &post)?;
+    permissions::require_trash(actor(&user.0), &post.facts()).map_err(forbidden)?;
     db::run(&state.pool, move |conn| {
         Ok(posts::set_trashed(conn, id, true)?)
     })
@@ -897,7 +755,7 @@ pub async fn restore(
     session: Session,
     id: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
-    auth::require(&user.0, Action::DeletePost, Ownership::Others)?;
+    permissions::require_manage_trash(actor(&user.0)).map_err(forbidden)?;
     let id = id.into_inner();
     let post = load_post(&state, id).await?;
     if post.deleted_at.is_none() {
@@ -921,7 +779,7 @@ pub async fn empty_trash(
     session: Session,
     query: web::Query<TrashQuery>,
 ) -> AppResult<HttpResponse> {
-    auth::require(&user.0, Action::DeletePost, Ownership::Others)?;
+    permissions::require_manage_trash(actor(&user.0)).map_err(forbidden)?;
     let kind = if query.kind == "page" {
         Kind::Page
     } else {

@@ -16,7 +16,7 @@ use crate::routes::public::article_view;
 use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::public::Published;
-use crate::store::{posts, tokens};
+use crate::store::{editorial, posts, tokens};
 use crate::views::{self, AdminNav, LinkCreatedPage};
 
 #[post("/admin/posts/{id}/preview-link")]
@@ -39,7 +39,7 @@ pub async fn create(
     }
     let me = user.0.id;
     let token = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| tokens::create_preview(conn, id, me))
+        editorial::create_preview_link(conn, id, me)
     })
     .await?;
     let page = LinkCreatedPage {

@@ -10,28 +10,17 @@ use serde_json::json;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::post::{self as rules, Kind, Status};
+use crate::domain::post::{self as rules, Kind};
 use crate::error::{AppError, AppResult};
-use crate::routes::posts::{load_post, require_edit};
+use crate::routes::posts::{load_post, refused, require_create, require_edit};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::posts::{self, Content, Post};
+use crate::store::editorial::{self, SaveRequest, SlugChoice, Target, Text};
+use crate::store::posts::Post;
 use crate::store::revisions::{self, Revision};
 use crate::store::users::User;
 use crate::views::{self, AdminNav, CompareView, RevisionItem, RevisionView, RevisionsPage};
 use crate::{media, render};
-
-/// Revision `id` of post `post_id`, if `reader` may read it (someone else's autosave is
-/// as absent as a revision of another post).
-fn readable(
-    conn: &mut db::DbConnection,
-    post_id: i32,
-    id: i32,
-    reader: i32,
-) -> AppResult<Option<Revision>> {
-    Ok(revisions::find(conn, post_id, id)?
-        .filter(|r| rules::may_read_revision(reader, r.author_id, r.is_autosave)))
-}
 
 /// The post, if `user` may edit it.
 async fn editable(state: &AppState, user: &User, id: i32) -> AppResult<Post> {
@@ -84,7 +73,8 @@ pub async fn show(
     let tz = state.time_zone().await?;
     let reader = user.0.id;
     let (revision, html) = db::run(&state.pool, move |conn| {
-        let revision = readable(conn, id, rev, reader)?.ok_or_else(AppError::not_found)?;
+        let revision =
+            revisions::readable(conn, id, rev, reader)?.ok_or_else(AppError::not_found)?;
         let html = media::render_markdown(conn, &revision.body_markdown)?;
         Ok((revision, html))
     })
@@ -129,7 +119,7 @@ pub async fn compare(
                     fallback: usize|
          -> AppResult<Option<Revision>> {
             match wanted {
-                Some(id) => readable(conn, post_id, id, reader)?
+                Some(id) => revisions::readable(conn, post_id, id, reader)?
                     .map(Some)
                     .ok_or_else(|| {
                         AppError::NotFound(format!("Revision {id} is not one of this post's."))
@@ -189,24 +179,12 @@ pub async fn restore(
             "This post is in the trash: restore it before editing.".into(),
         ));
     }
-    let author = user.0.id;
+    let reader = user.0.id;
     let saved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let revision = readable(conn, id, rev, author)?.ok_or_else(AppError::not_found)?;
-            let html = media::render_markdown(conn, &revision.body_markdown)?.into_string();
-            revisions::restore_into_post(
-                conn,
-                id,
-                &revision.title,
-                &revision.body_markdown,
-                &html,
-            )?;
-            // Restoring is itself a change in the history.
-            posts::add_revision(conn, id, author, &revision.title, &revision.body_markdown)?;
-            Ok(revision.created_at)
-        })
+        Ok(editorial::restore_revision(conn, id, rev, reader)?)
     })
-    .await?;
+    .await?
+    .map_err(refused)?;
     let tz = state.time_zone().await?;
     auth::set_flash(
         &session,
@@ -258,33 +236,28 @@ pub async fn autosave_new(
     } else {
         Kind::Post
     };
-    crate::routes::posts::require_create(&user, kind)?;
+    require_create(&user, kind)?;
     let author = user.id;
-    let (id, version) = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let title = form.title.trim();
-            let base = rules::normalise_slug(title).unwrap_or_else(|_| "untitled".to_owned());
-            let slug = posts::free_slug(conn, &base, None)?;
-            let html = media::render_markdown(conn, &form.body)?.into_string();
-            let content = Content {
-                title,
-                slug: &slug,
-                body_markdown: &form.body,
-                body_html: &html,
-                excerpt: "",
-                meta_title: None,
-                meta_description: None,
-                canonical_url: None,
-            };
-            let id = posts::create(conn, kind, author, &content, Status::Draft, None)?;
-            posts::add_revision(conn, id, author, title, &form.body)?;
-            Ok((id, 1))
-        })
+    let saved = db::run(&state.pool, move |conn| {
+        let request = SaveRequest {
+            target: Target::New(kind),
+            actor: author,
+            text: Text::plain(form.title.trim(), &form.body),
+            slug: SlugChoice::FromTitle,
+            publication: None,
+            change: None,
+            ip_address: None,
+            tags: None,
+            featured: None,
+        };
+        Ok(editorial::save_post(conn, &request)?)
     })
-    .await?;
+    .await?
+    .map_err(refused)?;
+    let id = saved.id;
     Ok(HttpResponse::Created().json(json!({
         "id": id,
-        "version": version,
+        "version": 1,
         "edit_url": format!("/admin/posts/{id}/edit"),
         "action": format!("/admin/posts/{id}"),
         "autosave_url": format!("/api/admin/posts/{id}/autosave"),
@@ -305,15 +278,13 @@ pub async fn autosave(
     let post = editable(&state, &user.0, id.into_inner()).await?;
     let (post_id, author) = (post.id, user.0.id);
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            Ok(revisions::autosave(
-                conn,
-                post_id,
-                author,
-                form.title.trim(),
-                &form.body,
-            )?)
-        })
+        Ok(revisions::autosave(
+            conn,
+            post_id,
+            author,
+            form.title.trim(),
+            &form.body,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "saved_at": Utc::now().to_rfc3339() })))

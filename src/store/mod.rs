@@ -2,6 +2,7 @@
 //! `&mut DbConnection` and know nothing of HTTP; call them through `db::run`.
 
 pub mod audit;
+pub mod editorial;
 pub mod media;
 pub mod posts;
 pub mod public;

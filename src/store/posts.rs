@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{post_tags, posts, redirects, revisions, tags, users};
+use crate::domain::permissions::PostFacts;
 use crate::domain::post::{self, Kind, Stage, Status};
 use crate::domain::slug::slugify;
 
@@ -45,6 +46,16 @@ impl Post {
 
     pub fn stage(&self, now: NaiveDateTime) -> Stage {
         post::stage(self.status(), self.published_at, self.deleted_at, now)
+    }
+
+    /// What the permission and transition rules look at.
+    pub fn facts(&self) -> PostFacts {
+        PostFacts {
+            kind: self.kind(),
+            author_id: self.author_id,
+            status: self.status(),
+            published_at: self.published_at,
+        }
     }
 
     pub fn display_title(&self) -> &str {

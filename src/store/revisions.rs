@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{posts, revisions, users};
+use crate::db::schema::{revisions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = revisions)]
@@ -41,6 +41,18 @@ pub fn find(conn: &mut DbConnection, post_id: i32, id: i32) -> QueryResult<Optio
         .optional()
 }
 
+/// Revision `id` of post `post_id`, if `reader` may read it (someone else's autosave is
+/// as absent as a revision of another post).
+pub fn readable(
+    conn: &mut DbConnection,
+    post_id: i32,
+    id: i32,
+    reader: i32,
+) -> QueryResult<Option<Revision>> {
+    Ok(find(conn, post_id, id)?
+        .filter(|r| crate::domain::post::may_read_revision(reader, r.author_id, r.is_autosave)))
+}
+
 pub fn autosave_of(
     conn: &mut DbConnection,
     post_id: i32,
@@ -55,7 +67,8 @@ pub fn autosave_of(
         .optional()
 }
 
-/// Replaces the user's rolling autosave of the post. Call inside a write transaction.
+/// Replaces the user's rolling autosave of the post (in one transaction: there is never
+/// more than one).
 pub fn autosave(
     conn: &mut DbConnection,
     post_id: i32,
@@ -63,18 +76,20 @@ pub fn autosave(
     title: &str,
     body: &str,
 ) -> QueryResult<()> {
-    discard_autosave(conn, post_id, user_id)?;
-    diesel::insert_into(revisions::table)
-        .values((
-            revisions::post_id.eq(post_id),
-            revisions::author_id.eq(user_id),
-            revisions::title.eq(title),
-            revisions::body_markdown.eq(body),
-            revisions::is_autosave.eq(true),
-            revisions::created_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    crate::db::write_transaction(conn, |conn| {
+        discard_autosave(conn, post_id, user_id)?;
+        diesel::insert_into(revisions::table)
+            .values((
+                revisions::post_id.eq(post_id),
+                revisions::author_id.eq(user_id),
+                revisions::title.eq(title),
+                revisions::body_markdown.eq(body),
+                revisions::is_autosave.eq(true),
+                revisions::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 pub fn discard_autosave(conn: &mut DbConnection, post_id: i32, user_id: i32) -> QueryResult<usize> {
@@ -85,25 +100,4 @@ pub fn discard_autosave(conn: &mut DbConnection, post_id: i32, user_id: i32) -> 
             .filter(revisions::is_autosave.eq(true)),
     )
     .execute(conn)
-}
-
-/// Puts an old title and text back as the post's current content (a new version, so
-/// forms opened before conflict instead of overwriting it).
-pub fn restore_into_post(
-    conn: &mut DbConnection,
-    post_id: i32,
-    title: &str,
-    body: &str,
-    body_html: &str,
-) -> QueryResult<usize> {
-    diesel::update(posts::table.find(post_id))
-        .set((
-            posts::title.eq(title),
-            posts::body_markdown.eq(body),
-            posts::body_html.eq(body_html),
-            posts::search_text.eq(crate::render::markdown::plain_text(body)),
-            posts::version.eq(posts::version + 1),
-            posts::updated_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)
 }

@@ -20,10 +20,12 @@ use crate::db::{self, DbConnection};
 use crate::domain::limits;
 use crate::domain::post::{Kind, MAX_EXCERPT_CHARS, Status};
 use crate::domain::slug::slugify;
+use crate::domain::transition::Publication;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::media::{self, MediaConfig, Picture, Placed};
 use crate::store;
+use crate::store::editorial::{SaveRequest, SlugChoice, Target, Text};
 use crate::store::users::NewUser;
 
 /// How to import.
@@ -692,15 +694,15 @@ impl Writer<'_> {
         kind: Kind,
         report: &mut Report,
     ) -> Result<(), AppError> {
+        let placement = self.placement(item, &mut |text: String| {
+            report.warnings.push(format!("{}: {text}", item.describe()));
+        });
+        // Where a warning that the address is taken goes, once the save has chosen it.
+        let slug_warning_at = report.warnings.len();
         let mut warn = |text: String| report.warnings.push(format!("{}: {text}", item.describe()));
-        let placement = self.placement(item, &mut warn);
 
         let title = content::plain_text(&item.title);
         let wanted = slug_of(item, &title);
-        let slug = store::posts::free_slug(conn, &wanted, None)?;
-        if slug != wanted {
-            warn(format!("the address /{wanted} is taken: it is /{slug}"));
-        }
 
         let converted = content::convert(&item.content);
         if !converted.shortcodes.is_empty() {
@@ -726,27 +728,40 @@ impl Writer<'_> {
         if contains_script(&item.content) {
             warn("its <script> elements were removed (Folio never runs scripts in posts)".into());
         }
-        let html = media::render_markdown(conn, &body)?;
         let excerpt = truncate(&content::plain_text(&item.excerpt), MAX_EXCERPT_CHARS);
 
         let author_id = self.author_of(item, report);
-        let post_id = store::posts::create(
+        let saved = store::editorial::save_post(
             conn,
-            kind,
-            author_id,
-            &store::posts::Content {
-                title: &title,
-                slug: &slug,
-                body_markdown: &body,
-                body_html: html.as_str(),
-                excerpt: &excerpt,
-                meta_title: None,
-                meta_description: None,
-                canonical_url: None,
+            &SaveRequest {
+                target: Target::New(kind),
+                actor: author_id,
+                text: Text {
+                    excerpt: &excerpt,
+                    ..Text::plain(&title, &body)
+                },
+                slug: SlugChoice::FreeFrom(&wanted),
+                publication: Some(Publication {
+                    status: placement.status,
+                    published_at: placement.published_at,
+                }),
+                change: None,
+                ip_address: None,
+                tags: None,
+                featured: None,
             },
-            placement.status,
-            placement.published_at,
-        )?;
+        )?
+        .map_err(|refusal| AppError::Internal(format!("{}: {refusal}", item.describe())))?;
+        let (post_id, slug) = (saved.id, saved.slug);
+        if slug != wanted {
+            report.warnings.insert(
+                slug_warning_at,
+                format!(
+                    "{}: the address /{wanted} is taken: it is /{slug}",
+                    item.describe()
+                ),
+            );
+        }
         let created = placement
             .published_at
             .or_else(|| self.local_or_gmt(item))
@@ -757,7 +772,6 @@ impl Writer<'_> {
                 posts::deleted_at.eq(placement.deleted_at),
             ))
             .execute(conn)?;
-        store::posts::add_revision(conn, post_id, author_id, &title, &body)?;
 
         let featured = item
             .meta("_thumbnail_id")
