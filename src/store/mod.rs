@@ -7,13 +7,16 @@
 pub mod accounts;
 pub mod audit;
 pub mod invitations;
+pub mod logins;
 pub mod media;
 pub mod password_resets;
 pub mod posts;
+pub mod profile;
 pub mod public;
 pub mod revisions;
 pub mod sessions;
 pub mod settings;
+pub mod setup;
 pub mod tags;
 pub mod throttle;
 pub mod tokens;
