@@ -20,7 +20,6 @@ use crate::media::types::{self, Category};
 use crate::media::{self, Picture, storage, upload};
 use crate::routes::users::redirect;
 use crate::startup::AppState;
-use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};
 use crate::store::users::User;
 use crate::views::{
@@ -150,20 +149,7 @@ async fn accept_uploads(
     let ip = auth::client_address(req, state.trust_proxy);
     db::run(&state.pool, move |conn| {
         let ids = media::save(conn, &storage, uploader, prepared)?;
-        let rows = store::find_many(conn, &ids)?;
-        for row in &rows {
-            audit::record(
-                conn,
-                &Entry {
-                    actor_id: Some(uploader),
-                    action: "media.upload",
-                    target: ("media", Some(row.id)),
-                    detail: &row.file_name,
-                    ip_address: Some(&ip),
-                },
-            )?;
-        }
-        Ok(rows)
+        Ok(store::record_uploads(conn, uploader, &ids, &ip)?)
     })
     .await
 }
@@ -419,17 +405,7 @@ pub async fn delete(
     db::run(&state.pool, move |conn| {
         media::delete(conn, &storage, &row)?;
         media::rerender_posts_showing(conn, &row.sha256)?;
-        audit::record(
-            conn,
-            &Entry {
-                actor_id: Some(actor),
-                action: "media.delete",
-                target: ("media", Some(row.id)),
-                detail: &row.file_name,
-                ip_address: Some(&ip),
-            },
-        )?;
-        Ok(())
+        Ok(store::record_deletion(conn, actor, &row, &ip)?)
     })
     .await?;
     auth::set_flash(&session, format!("{name} was deleted."))?;
