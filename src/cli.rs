@@ -8,8 +8,8 @@ use crate::db::{self, DbConnection, DbPool};
 use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, password};
 use crate::error::AppError;
-use crate::routes::users::create_reset_link;
 use crate::state;
+use crate::store::password_resets::{self, ResetLink};
 use crate::store::users::{self, NewUser};
 
 pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
@@ -311,9 +311,15 @@ fn print_reset_link(storage: &StorageConfig, email: &str, base_url: &str) -> Res
     let user = with_conn(&pool, |conn| Ok(users::find_by_email(conn, &email)?))?
         .ok_or_else(|| format!("there is no account with the email {email}"))?;
     let token = with_conn(&pool, |conn| {
-        db::write_transaction(conn, |conn| {
-            create_reset_link(conn, user.id, &user.email, None, Some("command line"))
-        })
+        password_resets::create_link(
+            conn,
+            &ResetLink {
+                user_id: user.id,
+                email: &user.email,
+                created_by: None,
+                address: Some("command line"),
+            },
+        )
     })?;
     let mut link = base_url.join("/admin/reset").map_err(|e| e.to_string())?;
     link.query_pairs_mut().append_pair("token", &token);

@@ -13,9 +13,9 @@ use crate::domain::{Email, Role, password};
 use crate::error::{AppError, AppResult};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::audit;
+use crate::store::invitations::{self, AcceptOutcome, Acceptance};
+use crate::store::password_resets::{self, NewPassword, ResetOutcome};
 use crate::store::tokens::{self, Token, Unusable};
-use crate::store::users::{self, NewUser, User};
 use crate::views::{self, AcceptInvitePage, FormErrors, ResetPasswordPage};
 
 #[derive(Deserialize)]
@@ -140,35 +140,24 @@ pub async fn accept(
     let hash = web::block(move || password::hash(&plain)).await??;
     let address = auth::client_address(&req, state.trust_proxy);
     let token_id = invitation.id;
-    let user = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if !tokens::claim(conn, token_id)? {
-                return Err(refusal(Unusable::Used, "invitation"));
-            }
-            let user = users::create(
-                conn,
-                &NewUser {
-                    email: &email,
-                    display_name: &name,
-                    password_hash: Some(&hash),
-                    role,
-                },
-            )?;
-            users::record_login(conn, user.id)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(user.id),
-                    action: "invitation.accepted",
-                    target: ("user", Some(user.id)),
-                    detail: &format!("{} as {role}", user.email),
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(user)
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        invitations::accept(
+            conn,
+            &Acceptance {
+                token_id,
+                email: &email,
+                role,
+                display_name: &name,
+                password_hash: &hash,
+                address: &address,
+            },
+        )
     })
     .await?;
+    let user = match outcome {
+        AcceptOutcome::Accepted(user) => user,
+        AcceptOutcome::AlreadyUsed => return Err(refusal(Unusable::Used, "invitation")),
+    };
     auth::log_in(&req, &session, &user).await?;
     auth::set_flash(&session, format!("Welcome, {}!", user.display_name))?;
     Ok(redirect("/admin"))
@@ -243,27 +232,22 @@ pub async fn reset(
     let hash = web::block(move || password::hash(&plain)).await??;
     let address = auth::client_address(&req, state.trust_proxy);
     let token_id = link.id;
-    let user: User = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if !tokens::claim(conn, token_id)? {
-                return Err(refusal(Unusable::Used, "password reset"));
-            }
-            users::set_password(conn, user_id, &hash)?;
-            let user = users::find(conn, user_id)?.ok_or_else(AppError::not_found)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(user_id),
-                    action: "password_reset.used",
-                    target: ("user", Some(user_id)),
-                    detail: &user.email,
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(user)
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        password_resets::use_link(
+            conn,
+            &NewPassword {
+                token_id,
+                user_id,
+                password_hash: &hash,
+                address: &address,
+            },
+        )
     })
     .await?;
+    let user = match outcome {
+        ResetOutcome::Changed(user) => user,
+        ResetOutcome::AlreadyUsed => return Err(refusal(Unusable::Used, "password reset")),
+    };
     if !user.is_active() {
         auth::set_flash(
             &session,

@@ -4,17 +4,15 @@
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::throttle::{PER_ACCOUNT, PER_ADDRESS};
-use crate::domain::{Email, password};
+use crate::domain::password;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::store::users::{self, User};
-use crate::store::{audit, throttle};
+use crate::store::logins::{self, Attempt, ReserveOutcome};
+use crate::store::users::User;
 use crate::views::{self, LoginPage};
 
 const WRONG_CREDENTIALS: &str = "The email or password is wrong.";
@@ -67,40 +65,25 @@ pub async fn submit(
     } = form.into_inner();
     let next = auth::safe_next(Some(&next));
     let address = auth::client_address(&req, state.trust_proxy);
-    let account_key = throttle::account_key(&typed_email);
-    let address_key = throttle::address_key(&address);
-    let email = Email::parse(&typed_email).ok();
 
-    // 1. Reserve the attempt: in one serialised write transaction, refuse cheaply (no
-    //    bcrypt) while the account or the address is locked, and otherwise count the
-    //    attempt as a failure already, so concurrent attempts can't outrun the limits.
-    let reserved =
-        db::run(&state.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                throttle::lock_counters(conn)?;
-                let now = Utc::now().naive_utc();
-                let locked = throttle::locked_for(conn, &account_key, now)?
-                    .max(throttle::locked_for(conn, &address_key, now)?);
-                if let Some(retry_after) = locked {
-                    return Ok(Err(retry_after));
-                }
-                let account = throttle::reserve(conn, &account_key, &PER_ACCOUNT, now)?;
-                let address = throttle::reserve(conn, &address_key, &PER_ADDRESS, now)?;
-                let user = match &email {
-                    Some(email) => users::find_by_email(conn, email)?,
-                    None => None,
-                };
-                Ok(Ok((account, address, user)))
-            })
-        })
-        .await?;
+    // 1. Reserve the attempt (see `logins::reserve`): refused cheaply while locked.
+    let (typed, from) = (typed_email.clone(), address.clone());
+    let reserved = db::run(&state.pool, move |conn| {
+        let attempt = Attempt {
+            typed_email: &typed,
+            address: &from,
+        };
+        logins::reserve(conn, &attempt)
+    })
+    .await?;
 
-    let (outcome, reservations) = match reserved {
-        Err(retry_after) => (Outcome::Throttled { retry_after }, None),
-        Ok((account, address, user)) => {
+    let (outcome, reserved) = match reserved {
+        ReserveOutcome::Locked { retry_after } => (Outcome::Throttled { retry_after }, None),
+        ReserveOutcome::Reserved(mut reserved) => {
             // 2. Verify off the async threads. Every attempt costs one bcrypt verify —
             //    unknown email, account without a password, disabled — so the time
             //    doesn't tell which.
+            let user = reserved.user.take();
             let (user, password_ok) = web::block(move || {
                 let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
                 let ok = password::verify(&password, stored);
@@ -112,43 +95,24 @@ pub async fn submit(
                 Some(_) if password_ok => Outcome::Refused(DISABLED),
                 _ => Outcome::Refused(WRONG_CREDENTIALS),
             };
-            (outcome, Some((account, address)))
+            (outcome, Some(reserved))
         }
     };
 
-    // 3. A success gives its try back (and forgets the account's failures); every
-    //    attempt that got this far goes to the audit log.
-    let (record, typed) = (outcome_summary(&outcome), typed_email.clone());
-    let address_for_log = address.clone();
-    if let Some((account, address)) = reservations {
+    // 3. A success gives its try back; every attempt that got this far goes to the
+    //    audit log (see `logins::finish`).
+    if let Some(reserved) = reserved {
+        let logged_in = match &outcome {
+            Outcome::LoggedIn(user) => Some(user.id),
+            Outcome::Throttled { .. } | Outcome::Refused(_) => None,
+        };
+        let typed = typed_email.clone();
         db::run(&state.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                let (action, actor) = match record {
-                    Summary::Failed(actor) => ("login.failed", actor),
-                    Summary::Succeeded(user_id) => {
-                        throttle::lock_counters(conn)?;
-                        throttle::reset(conn, account.key())?;
-                        throttle::release(conn, &address)?;
-                        users::record_login(conn, user_id)?;
-                        ("login.succeeded", Some(user_id))
-                    }
-                };
-                let detail = format!(
-                    "email: {}",
-                    typed.trim().chars().take(254).collect::<String>()
-                );
-                audit::record(
-                    conn,
-                    &audit::Entry {
-                        actor_id: actor,
-                        action,
-                        target: ("user", actor),
-                        detail: &detail,
-                        ip_address: Some(&address_for_log),
-                    },
-                )?;
-                Ok(())
-            })
+            let attempt = Attempt {
+                typed_email: &typed,
+                address: &address,
+            };
+            logins::finish(conn, &attempt, &reserved, logged_in)
         })
         .await?;
     }
@@ -185,19 +149,6 @@ pub async fn submit(
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
             Ok(response)
         }
-    }
-}
-
-/// What the audit log and the counters need to know of an attempt that was checked.
-enum Summary {
-    Failed(Option<i32>),
-    Succeeded(i32),
-}
-
-fn outcome_summary(outcome: &Outcome) -> Summary {
-    match outcome {
-        Outcome::Throttled { .. } | Outcome::Refused(_) => Summary::Failed(None),
-        Outcome::LoggedIn(user) => Summary::Succeeded(user.id),
     }
 }
 
@@ -238,17 +189,7 @@ pub async fn logout(
     if let Some(CurrentUser(user)) = user {
         let address = auth::client_address(&req, state.trust_proxy);
         db::run(&state.pool, move |conn| {
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(user.id),
-                    action: "logout",
-                    target: ("user", Some(user.id)),
-                    detail: "",
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(())
+            logins::record_logout(conn, user.id, &address)
         })
         .await?;
     }

@@ -21,7 +21,6 @@ use crate::media::types::{self, Category};
 use crate::media::{self, Picture, storage, upload};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::audit::{self, Entry};
 use crate::store::media::{self as store, ListFilter, MediaRow};
 use crate::store::users::User;
 use crate::views::forms::DescribeForm;
@@ -63,11 +62,7 @@ impl LibraryQuery {
 }
 
 fn ownership(user: &User, row: &MediaRow) -> Ownership {
-    if row.uploader_id == Some(user.id) {
-        Ownership::Own
-    } else {
-        Ownership::Others
-    }
+    permissions::ownership(user.id, row.uploader_id)
 }
 
 async fn load(state: &AppState, id: i32) -> AppResult<MediaRow> {
@@ -150,20 +145,7 @@ async fn accept_uploads(
     let ip = auth::client_address(req, state.trust_proxy);
     db::run(&state.pool, move |conn| {
         let ids = media::save(conn, &storage, uploader, prepared)?;
-        let rows = store::find_many(conn, &ids)?;
-        for row in &rows {
-            audit::record(
-                conn,
-                &Entry {
-                    actor_id: Some(uploader),
-                    action: "media.upload",
-                    target: ("media", Some(row.id)),
-                    detail: &row.file_name,
-                    ip_address: Some(&ip),
-                },
-            )?;
-        }
-        Ok(rows)
+        Ok(store::record_uploads(conn, uploader, &ids, &ip)?)
     })
     .await
 }
@@ -411,17 +393,7 @@ pub async fn delete(
     db::run(&state.pool, move |conn| {
         media::delete(conn, &storage, &row)?;
         media::rerender_posts_showing(conn, &row.sha256)?;
-        audit::record(
-            conn,
-            &Entry {
-                actor_id: Some(actor),
-                action: "media.delete",
-                target: ("media", Some(row.id)),
-                detail: &row.file_name,
-                ip_address: Some(&ip),
-            },
-        )?;
-        Ok(())
+        Ok(store::record_deletion(conn, actor, &row, &ip)?)
     })
     .await?;
     auth::set_flash(&session, format!("{name} was deleted."))?;

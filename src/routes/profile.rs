@@ -9,11 +9,11 @@ use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::limits::{MAX_BIO_CHARS, MAX_NAME_CHARS};
 use crate::domain::{Email, password, slug};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
-use crate::store::audit;
-use crate::store::users::{self, Profile, User};
+use crate::store::profile;
+use crate::store::users::{Profile, User};
 use crate::views::{self, AdminNav, FormErrors, ProfilePage};
 
 fn page(me: &User, session: &Session) -> AppResult<ProfilePage> {
@@ -85,44 +85,30 @@ pub async fn update(
 
     let conflicts = match (&email, errors.is_empty()) {
         (Some(email), true) => {
-            let (email, wanted_slug, my_id) = (email.clone(), wanted_slug.clone(), me.id);
+            let (new_email, new_slug, my_id) = (email.clone(), wanted_slug.clone(), me.id);
             let address = auth::client_address(&req, state.trust_proxy);
             let (name, bio) = (name.clone(), bio.clone());
-            db::run(&state.pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    let mut conflicts = FormErrors::default();
-                    if users::find_by_email(conn, &email)?.is_some_and(|u| u.id != my_id) {
-                        conflicts.add("email", format!("{email} belongs to another account."));
-                    }
-                    if users::find_by_slug(conn, &wanted_slug)?.is_some_and(|u| u.id != my_id) {
-                        conflicts.add(
-                            "slug",
-                            format!("“{wanted_slug}” is taken by another author."),
-                        );
-                    }
-                    if conflicts.is_empty() {
-                        let profile = Profile {
-                            display_name: &name,
-                            slug: &wanted_slug,
-                            bio: &bio,
-                            email: &email,
-                        };
-                        users::update_profile(conn, my_id, &profile)?;
-                        audit::record(
-                            conn,
-                            &audit::Entry {
-                                actor_id: Some(my_id),
-                                action: "profile.updated",
-                                target: ("user", Some(my_id)),
-                                detail: "",
-                                ip_address: Some(&address),
-                            },
-                        )?;
-                    }
-                    Ok(conflicts)
-                })
+            let outcome = db::run(&state.pool, move |conn| {
+                let profile = Profile {
+                    display_name: &name,
+                    slug: &new_slug,
+                    bio: &bio,
+                    email: &new_email,
+                };
+                profile::update(conn, my_id, &profile, &address)
             })
-            .await?
+            .await?;
+            let mut conflicts = FormErrors::default();
+            if outcome.email_taken {
+                conflicts.add("email", format!("{email} belongs to another account."));
+            }
+            if outcome.slug_taken {
+                conflicts.add(
+                    "slug",
+                    format!("“{wanted_slug}” is taken by another author."),
+                );
+            }
+            conflicts
         }
         _ => FormErrors::default(),
     };
@@ -190,20 +176,7 @@ pub async fn change_password(
     let address = auth::client_address(&req, state.trust_proxy);
     let my_id = me.id;
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            users::set_password(conn, my_id, &hash)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: "password.changed",
-                    target: ("user", Some(my_id)),
-                    detail: "",
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(())
-        })
+        profile::change_password(conn, my_id, &hash, &address)
     })
     .await?;
     // Every session ended with the password change; this browser gets a new one.
@@ -225,22 +198,7 @@ pub async fn logout_everywhere(
     let address = auth::client_address(&req, state.trust_proxy);
     let my_id = me.id;
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if users::bump_session_epoch(conn, my_id)? == 0 {
-                return Err(AppError::not_found());
-            }
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: "sessions.revoked",
-                    target: ("user", Some(my_id)),
-                    detail: "",
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(())
-        })
+        profile::log_out_everywhere(conn, my_id, &address)
     })
     .await?;
     auth::log_out(&req, &session).await?;

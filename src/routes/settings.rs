@@ -16,7 +16,7 @@ use crate::domain::site::{self, SiteSettings};
 use crate::error::{AppError, AppResult};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::{audit, settings};
+use crate::store::settings::{self, SaveOutcome};
 use crate::views::forms::SettingsForm;
 use crate::views::{self, AdminNav, FormErrors, SettingsPage};
 
@@ -150,26 +150,11 @@ pub async fn update(
     let actor = user.0.id;
     let stored = new.clone();
     let saved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if let Some(id) = stored.logo_media_id
-                && !crate::store::media::find(conn, id)?
-                    .is_some_and(|row| row.mime_type.starts_with("image/"))
-            {
-                return Ok(None);
-            }
-            settings::save(conn, &stored)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(actor),
-                    action: "settings.updated",
-                    target: ("settings", None),
-                    detail: "",
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(Some(Site::load(conn)?))
-        })
+        match settings::save(conn, &stored, actor, &address)? {
+            // What every page shows, read back as stored.
+            SaveOutcome::Saved => Ok(Some(Site::load(conn)?)),
+            SaveOutcome::LogoGone => Ok(None),
+        }
     })
     .await?;
     let Some(site) = saved else {

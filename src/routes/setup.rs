@@ -9,11 +9,11 @@ use serde::Deserialize;
 use crate::auth;
 use crate::db;
 use crate::domain::limits::MAX_NAME_CHARS;
-use crate::domain::{Email, Role, password};
+use crate::domain::{Email, password};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::users::{self, NewUser};
-use crate::store::{audit, posts, tokens};
+use crate::store::setup::{self, FirstAdmin, SetupOutcome};
+use crate::store::{tokens, users};
 use crate::views::{self, FormErrors, SetupPage};
 
 #[derive(Deserialize)]
@@ -79,41 +79,23 @@ pub async fn submit(
     let password_hash = web::block(move || password::hash(&password)).await??;
     let ip = Some(auth::client_address(&req, state.trust_proxy));
     let (token, name) = (form.token, form.name);
-    let admin = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // Claiming the token first takes the write lock, so two racing submissions
-            // cannot both create an administrator.
-            if !tokens::consume_setup(conn, &token)? {
-                return Err(invalid_link());
-            }
-            if users::count(conn)? > 0 {
-                return Err(AppError::not_found());
-            }
-            let admin = users::create(
-                conn,
-                &NewUser {
-                    email: &email,
-                    display_name: &name,
-                    password_hash: Some(&password_hash),
-                    role: Role::Admin,
-                },
-            )?;
-            users::record_login(conn, admin.id)?;
-            posts::create_welcome(conn, admin.id)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(admin.id),
-                    action: "setup.admin_created",
-                    target: ("user", Some(admin.id)),
-                    detail: "",
-                    ip_address: ip.as_deref(),
-                },
-            )?;
-            Ok(admin)
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        setup::create_first_admin(
+            conn,
+            &FirstAdmin {
+                token: &token,
+                email: &email,
+                display_name: &name,
+                password_hash: &password_hash,
+                address: ip.as_deref(),
+            },
+        )
     })
     .await?;
+    let admin = match outcome {
+        SetupOutcome::Created(admin) => admin,
+        SetupOutcome::InvalidLink => return Err(invalid_link()),
+    };
 
     tracing::info!(
         user_id = admin.id,

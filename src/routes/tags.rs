@@ -15,7 +15,7 @@ use crate::domain::slug::slugify;
 use crate::error::{AppError, AppResult};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::tags::{self, TagRow};
+use crate::store::tags::{self, RenameOutcome, TagEdit, TagRow};
 use crate::store::users::User;
 use crate::views::{self, AdminNav, FormErrors, TagDeletePage, TagEditPage, TagsPage};
 
@@ -150,11 +150,16 @@ pub async fn update(
     }
     if errors.is_empty() {
         let (id, wanted) = (tag.id, slug.clone());
-        if db::run(&state.pool, move |conn| {
-            Ok(tags::slug_taken_by_other(conn, &wanted, id)?)
+        let outcome = db::run(&state.pool, move |conn| {
+            let changes = TagEdit {
+                name: &name,
+                slug: &wanted,
+                description: &description,
+            };
+            Ok(tags::rename(conn, id, &changes)?)
         })
-        .await?
-        {
+        .await?;
+        if outcome == RenameOutcome::SlugTaken {
             errors.add(
                 "slug",
                 format!("Another tag already has the slug “{slug}”; merge them instead."),
@@ -173,11 +178,6 @@ pub async fn update(
         )
         .await;
     }
-    let id = tag.id;
-    db::run(&state.pool, move |conn| {
-        Ok(tags::update(conn, id, &name, &slug, &description)?)
-    })
-    .await?;
     auth::set_flash(&session, "The tag was saved.")?;
     Ok(redirect("/admin/tags"))
 }
@@ -256,7 +256,7 @@ pub async fn merge(
     let into = load(&state, into_id).await?;
     let from_id = from.id;
     let moved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| Ok(tags::merge(conn, from_id, into_id)?))
+        Ok(tags::merge(conn, from_id, into_id)?)
     })
     .await?;
     auth::set_flash(

@@ -7,14 +7,16 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
-use crate::db::{self, dialect};
+use crate::db;
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::{Email, Role};
 use crate::error::{AppError, AppResult};
 use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
-use crate::store::audit;
-use crate::store::tokens::{self, NewLink};
+use crate::store::accounts::{self, Actor, Change, DeleteOutcome};
+use crate::store::invitations::{self, Invite, InviteOutcome, WithdrawOutcome};
+use crate::store::password_resets::{self, ResetLink};
+use crate::store::tokens;
 use crate::store::users::{self, User};
 use crate::views::{
     self, AdminNav, FormErrors, InvitePage, LinkCreatedPage, UserDeletePage, UserEditPage,
@@ -106,58 +108,33 @@ pub async fn invite(
     };
 
     let address = auth::client_address(&req, state.trust_proxy);
-    let (inviter, my_role) = (me.id, me.role());
+    let (inviter_id, inviter_role) = (me.id, me.role());
     let invitee = email.clone();
-    let created = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if users::find_by_email(conn, &invitee)?.is_some() {
-                return Ok(None);
-            }
-            // A new invitation replaces any earlier one for the same address: only one
-            // who could withdraw those may do that.
-            for pending in tokens::usable_invitation_roles(conn, invitee.as_str())? {
-                let pending = pending.and_then(|r| r.parse::<Role>().ok());
-                if !permissions::may_withdraw_invitation(my_role, pending) {
-                    return Err(AppError::Forbidden(format!(
-                        "Only an admin can replace the pending invitation for {invitee} (as {}).",
-                        pending.unwrap_or(Role::Admin)
-                    )));
-                }
-            }
-            tokens::revoke_pending(
-                conn,
-                tokens::PURPOSE_INVITATION,
-                Some(invitee.as_str()),
-                None,
-            )?;
-            let token = tokens::create_link(
-                conn,
-                &NewLink {
-                    purpose: tokens::PURPOSE_INVITATION,
-                    user_id: None,
-                    email: Some(invitee.as_str()),
-                    role: Some(role.as_str()),
-                    created_by: Some(inviter),
-                },
-            )?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(inviter),
-                    action: "invitation.created",
-                    target: ("invitation", None),
-                    detail: &format!("{invitee} as {role}"),
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(Some(token))
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        invitations::invite(
+            conn,
+            &Invite {
+                email: &invitee,
+                role,
+                inviter_id,
+                inviter_role,
+                address: &address,
+            },
+        )
     })
     .await?;
-    let Some(token) = created else {
-        let mut errors = FormErrors::default();
-        errors.add("email", format!("{email} already has an account."));
-        return invite_form_again(&me, &session, form, errors);
+    let token = match outcome {
+        InviteOutcome::Created(token) => token,
+        InviteOutcome::AlreadyHasAccount => {
+            let mut errors = FormErrors::default();
+            errors.add("email", format!("{email} already has an account."));
+            return invite_form_again(&me, &session, form, errors);
+        }
+        InviteOutcome::PendingNeedsAdmin(pending) => {
+            return Err(AppError::Forbidden(format!(
+                "Only an admin can replace the pending invitation for {email} (as {pending})."
+            )));
+        }
     };
 
     let link = link_to(&state, "/admin/invite", &token)?;
@@ -211,39 +188,24 @@ pub async fn revoke_invitation(
     let id = id.into_inner();
     let address = auth::client_address(&req, state.trust_proxy);
     let (my_role, my_id) = (me.role(), me.id);
-    let email = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let invitation = tokens::find(conn, id)?
-                .filter(|t| t.purpose == tokens::PURPOSE_INVITATION)
-                .ok_or_else(AppError::not_found)?;
-            // Editors may withdraw what they could have created.
-            let stored = invitation.role.as_deref().and_then(|r| r.parse().ok());
-            let role = stored.unwrap_or(Role::Admin);
-            if !permissions::may_withdraw_invitation(my_role, stored) {
-                return Err(AppError::Forbidden(format!(
-                    "Only an admin can withdraw an invitation for an {role}."
-                )));
-            }
-            if !tokens::revoke(conn, id)? {
-                return Err(AppError::Conflict(
-                    "That invitation was already used or withdrawn.".into(),
-                ));
-            }
-            let email = invitation.email.unwrap_or_default();
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: "invitation.revoked",
-                    target: ("invitation", Some(id)),
-                    detail: &email,
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(email)
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        invitations::withdraw(conn, id, my_id, my_role, &address)
     })
     .await?;
+    let email = match outcome {
+        WithdrawOutcome::Withdrawn { email } => email,
+        WithdrawOutcome::NotFound => return Err(AppError::not_found()),
+        WithdrawOutcome::NeedsAdmin(role) => {
+            return Err(AppError::Forbidden(format!(
+                "Only an admin can withdraw an invitation for an {role}."
+            )));
+        }
+        WithdrawOutcome::AlreadyClosed => {
+            return Err(AppError::Conflict(
+                "That invitation was already used or withdrawn.".into(),
+            ));
+        }
+    };
     auth::set_flash(
         &session,
         format!("The invitation for {email} was withdrawn."),
@@ -307,34 +269,15 @@ pub async fn change_role(
         .map_err(|e: String| AppError::BadRequest(format!("{e}.")))?;
     let address = auth::client_address(&req, state.trust_proxy);
     let (subject_id, my_id, name) = (subject.id, me.id, subject.display_name.clone());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            dialect::lock_users_for_role_change(conn)?;
-            let current = users::find(conn, subject_id)?.ok_or_else(AppError::not_found)?;
-            if current.role() == role {
-                return Ok(());
-            }
-            if is_last_active_admin(conn, &current)? {
-                return Err(AppError::Conflict(format!(
-                    "{} {LAST_ADMIN}",
-                    current.display_name
-                )));
-            }
-            users::set_role(conn, subject_id, role)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: "user.role_changed",
-                    target: ("user", Some(subject_id)),
-                    detail: &format!("{} → {role}", current.role),
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(())
-        })
+    let change = db::run(&state.pool, move |conn| {
+        let actor = Actor {
+            user_id: my_id,
+            address: &address,
+        };
+        accounts::change_role(conn, subject_id, role, &actor)
     })
     .await?;
+    refuse_last_admin(change)?;
     if subject_id == me.id {
         // Changing one's own role ended one's sessions: start a new one.
         return relogin(&state, &req, &session, me.id, "/admin").await;
@@ -346,8 +289,12 @@ pub async fn change_role(
     Ok(redirect(&format!("/admin/users/{subject_id}")))
 }
 
-fn is_last_active_admin(conn: &mut db::DbConnection, user: &User) -> AppResult<bool> {
-    Ok(user.role() == Role::Admin && user.is_active() && users::active_admin_count(conn)? <= 1)
+/// The last active admin's refusal as the error page; any other change goes on.
+fn refuse_last_admin(change: Change) -> AppResult<()> {
+    match change {
+        Change::Done | Change::Unchanged => Ok(()),
+        Change::LastAdmin { name } => Err(AppError::Conflict(format!("{name} {LAST_ADMIN}"))),
+    }
 }
 
 #[post("/admin/users/{id}/disable")]
@@ -389,38 +336,15 @@ async fn set_active(
     let address = auth::client_address(&req, state.trust_proxy);
     let my_id = me.id;
     let name = subject.display_name.clone();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            dialect::lock_users_for_role_change(conn)?;
-            let current = users::find(conn, id)?.ok_or_else(AppError::not_found)?;
-            if current.is_active() == active {
-                return Ok(());
-            }
-            if !active && is_last_active_admin(conn, &current)? {
-                return Err(AppError::Conflict(format!(
-                    "{} {LAST_ADMIN}",
-                    current.display_name
-                )));
-            }
-            users::set_active(conn, id, active)?;
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: if active {
-                        "user.enabled"
-                    } else {
-                        "user.disabled"
-                    },
-                    target: ("user", Some(id)),
-                    detail: &current.email,
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(())
-        })
+    let change = db::run(&state.pool, move |conn| {
+        let actor = Actor {
+            user_id: my_id,
+            address: &address,
+        };
+        accounts::set_active(conn, id, active, &actor)
     })
     .await?;
+    refuse_last_admin(change)?;
     let message = if active {
         format!("{name} can log in again.")
     } else {
@@ -502,54 +426,25 @@ pub async fn delete(
     let address = auth::client_address(&req, state.trust_proxy);
     let (subject_id, my_id) = (subject.id, me.id);
     let outcome = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            dialect::lock_users_for_role_change(conn)?;
-            let current = users::find(conn, subject_id)?.ok_or_else(AppError::not_found)?;
-            if is_last_active_admin(conn, &current)? {
-                return Err(AppError::Conflict(format!(
-                    "{} {LAST_ADMIN}",
-                    current.display_name
-                )));
-            }
-            let posts = users::post_count(conn, subject_id)?;
-            let heir = match heir {
-                Some(heir) => Some(users::find(conn, heir)?.ok_or_else(|| {
-                    AppError::BadRequest("The chosen new author no longer exists.".into())
-                })?),
-                None => None,
-            };
-            let heir_id = match (&heir, posts) {
-                (Some(heir), _) => heir.id,
-                (None, 0) => subject_id, // nothing to move
-                (None, _) => return Ok(Err(current)),
-            };
-            let moved = users::delete_reassigning(conn, subject_id, heir_id)?;
-            let detail = match &heir {
-                Some(heir) if moved > 0 => {
-                    format!("{}; {moved} post(s) given to {}", current.email, heir.email)
-                }
-                _ => current.email.clone(),
-            };
-            audit::record(
-                conn,
-                &audit::Entry {
-                    actor_id: Some(my_id),
-                    action: "user.deleted",
-                    target: ("user", Some(subject_id)),
-                    detail: &detail,
-                    ip_address: Some(&address),
-                },
-            )?;
-            Ok(Ok(current.display_name))
-        })
+        let actor = Actor {
+            user_id: my_id,
+            address: &address,
+        };
+        accounts::delete(conn, subject_id, heir, &actor)
     })
     .await?;
     match outcome {
-        Ok(name) => {
+        DeleteOutcome::Deleted { name } => {
             auth::set_flash(&session, format!("{name} was deleted."))?;
             Ok(redirect("/admin/users"))
         }
-        Err(subject) => {
+        DeleteOutcome::LastAdmin { name } => {
+            Err(AppError::Conflict(format!("{name} {LAST_ADMIN}")))
+        }
+        DeleteOutcome::HeirGone => Err(AppError::BadRequest(
+            "The chosen new author no longer exists.".into(),
+        )),
+        DeleteOutcome::HeirNeeded(subject) => {
             let message = "Choose who gets their posts: nothing is deleted silently.".to_owned();
             delete_page(
                 &state,
@@ -576,9 +471,15 @@ pub async fn reset_link(
     let address = auth::client_address(&req, state.trust_proxy);
     let (subject_id, my_id, email) = (subject.id, me.id, subject.email.clone());
     let token = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            create_reset_link(conn, subject_id, &email, Some(my_id), Some(&address))
-        })
+        password_resets::create_link(
+            conn,
+            &ResetLink {
+                user_id: subject_id,
+                email: &email,
+                created_by: Some(my_id),
+                address: Some(&address),
+            },
+        )
     })
     .await?;
     let page = LinkCreatedPage {
@@ -596,37 +497,4 @@ pub async fn reset_link(
         ),
     };
     views::html(StatusCode::CREATED, &page)
-}
-
-/// A one-time reset link for the user (the CLI uses it too); earlier unused ones are
-/// withdrawn. Call inside a write transaction.
-pub fn create_reset_link(
-    conn: &mut db::DbConnection,
-    user_id: i32,
-    email: &str,
-    created_by: Option<i32>,
-    address: Option<&str>,
-) -> AppResult<String> {
-    tokens::revoke_pending(conn, tokens::PURPOSE_PASSWORD_RESET, None, Some(user_id))?;
-    let token = tokens::create_link(
-        conn,
-        &NewLink {
-            purpose: tokens::PURPOSE_PASSWORD_RESET,
-            user_id: Some(user_id),
-            email: Some(email),
-            role: None,
-            created_by,
-        },
-    )?;
-    audit::record(
-        conn,
-        &audit::Entry {
-            actor_id: created_by,
-            action: "password_reset.created",
-            target: ("user", Some(user_id)),
-            detail: email,
-            ip_address: address,
-        },
-    )?;
-    Ok(token)
 }

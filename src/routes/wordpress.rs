@@ -151,21 +151,13 @@ pub async fn start_import(
                 &options,
                 &progress,
             )?;
-            let detail = format!(
-                "{}: {} post(s) and page(s)",
-                file.label,
-                report.posts_imported()
-            );
             // The import is committed: a failed audit entry mustn't make it look failed.
-            let _ = audit::record(
+            let _ = audit::wordpress_import_finished(
                 &mut conn,
-                &audit::Entry {
-                    actor_id: options.importer_id,
-                    action: "wordpress.import",
-                    target: ("site", None),
-                    detail: &detail,
-                    ip_address: Some(&address),
-                },
+                options.importer_id,
+                &file.label,
+                report.posts_imported(),
+                &address,
             );
             // `file` (the temp file) is dropped, and so deleted, here.
             Ok::<_, String>(report)

@@ -29,6 +29,27 @@ pub fn record(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<usize> 
         .execute(conn)
 }
 
+/// The audit record of a finished WordPress import (the import itself, in
+/// `crate::wordpress::import`, commits on its own): which file, how many posts and pages.
+pub fn wordpress_import_finished(
+    conn: &mut DbConnection,
+    importer_id: Option<i32>,
+    file_label: &str,
+    posts_imported: usize,
+    address: &str,
+) -> QueryResult<usize> {
+    record(
+        conn,
+        &Entry {
+            actor_id: importer_id,
+            action: "wordpress.import",
+            target: ("site", None),
+            detail: &format!("{file_label}: {posts_imported} post(s) and page(s)"),
+            ip_address: Some(address),
+        },
+    )
+}
+
 /// A line of the audit log page, with the actor's name (None once they're deleted).
 #[derive(Debug, Queryable)]
 pub struct AuditRow {

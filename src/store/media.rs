@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{media, posts, users};
+use crate::db::{self, DbConnection};
 use crate::media::types::Category;
+use crate::store::audit;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct MediaRow {
@@ -188,6 +189,52 @@ pub fn update_texts(
     diesel::update(media::table.find(id))
         .set((media::alt_text.eq(alt_text), media::caption.eq(caption)))
         .execute(conn)
+}
+
+/// The audit records of files `uploader_id` just added to the library (by `crate::media::save`),
+/// in one write transaction; returns their records.
+pub fn record_uploads(
+    conn: &mut DbConnection,
+    uploader_id: i32,
+    ids: &[i32],
+    address: &str,
+) -> QueryResult<Vec<MediaRow>> {
+    db::write_transaction(conn, |conn| {
+        let rows = find_many(conn, ids)?;
+        for row in &rows {
+            record(conn, uploader_id, "media.upload", row, address)?;
+        }
+        Ok(rows)
+    })
+}
+
+/// The audit record of a file `actor_id` deleted (by `crate::media::delete`).
+pub fn record_deletion(
+    conn: &mut DbConnection,
+    actor_id: i32,
+    row: &MediaRow,
+    address: &str,
+) -> QueryResult<()> {
+    record(conn, actor_id, "media.delete", row, address).map(|_| ())
+}
+
+fn record(
+    conn: &mut DbConnection,
+    actor_id: i32,
+    action: &str,
+    row: &MediaRow,
+    address: &str,
+) -> QueryResult<usize> {
+    audit::record(
+        conn,
+        &audit::Entry {
+            actor_id: Some(actor_id),
+            action,
+            target: ("media", Some(row.id)),
+            detail: &row.file_name,
+            ip_address: Some(address),
+        },
+    )
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::settings;
+use crate::db::{self, DbConnection};
 use crate::domain::site::SiteSettings;
+use crate::store::{audit, media};
 
 pub fn load(conn: &mut DbConnection) -> QueryResult<SiteSettings> {
     let stored: Vec<(String, String)> = settings::table
@@ -17,12 +18,42 @@ pub fn load(conn: &mut DbConnection) -> QueryResult<SiteSettings> {
     Ok(SiteSettings::from_stored(&values))
 }
 
-/// Stores every setting. Call inside a write transaction.
-pub fn save(conn: &mut DbConnection, site: &SiteSettings) -> QueryResult<()> {
-    for (key, value) in site.to_stored() {
-        set(conn, key, &value)?;
-    }
-    Ok(())
+#[derive(Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// The chosen logo is no longer an image in the library; nothing was saved.
+    LogoGone,
+}
+
+/// Saves the site settings an admin (`actor_id`, from `address`) entered, and the audit
+/// record, in one write transaction.
+pub fn save(
+    conn: &mut DbConnection,
+    site: &SiteSettings,
+    actor_id: i32,
+    address: &str,
+) -> QueryResult<SaveOutcome> {
+    db::write_transaction(conn, |conn| {
+        if let Some(id) = site.logo_media_id
+            && !media::find(conn, id)?.is_some_and(|row| row.mime_type.starts_with("image/"))
+        {
+            return Ok(SaveOutcome::LogoGone);
+        }
+        for (key, value) in site.to_stored() {
+            set(conn, key, &value)?;
+        }
+        audit::record(
+            conn,
+            &audit::Entry {
+                actor_id: Some(actor_id),
+                action: "settings.updated",
+                target: ("settings", None),
+                detail: "",
+                ip_address: Some(address),
+            },
+        )?;
+        Ok(SaveOutcome::Saved)
+    })
 }
 
 fn set(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<()> {

@@ -1,10 +1,11 @@
-//! Tags as editors manage them: counts, renames, deletes, merges.
+//! Tags as editors manage them: counts, renames, deletes, merges. The changes are
+//! commands: each is whole in one statement or one write transaction.
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{post_tags, posts, tags};
+use crate::db::{self, DbConnection};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct TagRow {
@@ -46,7 +47,7 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TagRow>> {
         .optional()
 }
 
-pub fn slug_taken_by_other(conn: &mut DbConnection, slug: &str, id: i32) -> QueryResult<bool> {
+fn slug_taken_by_other(conn: &mut DbConnection, slug: &str, id: i32) -> QueryResult<bool> {
     let n: i64 = tags::table
         .filter(tags::slug.eq(slug))
         .filter(tags::id.ne(id))
@@ -55,20 +56,35 @@ pub fn slug_taken_by_other(conn: &mut DbConnection, slug: &str, id: i32) -> Quer
     Ok(n > 0)
 }
 
-pub fn update(
-    conn: &mut DbConnection,
-    id: i32,
-    name: &str,
-    slug: &str,
-    description: &str,
-) -> QueryResult<usize> {
-    diesel::update(tags::table.find(id))
-        .set((
-            tags::name.eq(name),
-            tags::slug.eq(slug),
-            tags::description.eq(description),
-        ))
-        .execute(conn)
+/// A tag's new name, slug and description (already checked against the form's rules).
+pub struct TagEdit<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum RenameOutcome {
+    Saved,
+    /// Another tag has the slug; nothing was saved.
+    SlugTaken,
+}
+
+/// Renames tag `id` unless another tag has the slug.
+pub fn rename(conn: &mut DbConnection, id: i32, edit: &TagEdit<'_>) -> QueryResult<RenameOutcome> {
+    db::write_transaction(conn, |conn| {
+        if slug_taken_by_other(conn, edit.slug, id)? {
+            return Ok(RenameOutcome::SlugTaken);
+        }
+        diesel::update(tags::table.find(id))
+            .set((
+                tags::name.eq(edit.name),
+                tags::slug.eq(edit.slug),
+                tags::description.eq(edit.description),
+            ))
+            .execute(conn)?;
+        Ok(RenameOutcome::Saved)
+    })
 }
 
 /// Removes the tag from every post and deletes it.
@@ -76,9 +92,13 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(tags::table.find(id)).execute(conn)
 }
 
-/// Gives `from`'s posts the tag `into` and deletes `from`. Returns how many posts moved.
-/// Call inside a write transaction.
+/// Gives `from`'s posts the tag `into` and deletes `from`, in one write transaction.
+/// Returns how many posts moved.
 pub fn merge(conn: &mut DbConnection, from: i32, into: i32) -> QueryResult<usize> {
+    db::write_transaction(conn, |conn| merge_in(conn, from, into))
+}
+
+fn merge_in(conn: &mut DbConnection, from: i32, into: i32) -> QueryResult<usize> {
     let already: Vec<i32> = post_tags::table
         .filter(post_tags::tag_id.eq(into))
         .select(post_tags::post_id)
