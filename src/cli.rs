@@ -115,6 +115,7 @@ pub fn import_wordpress(
         uploads,
         author_role,
         importer_id: None,
+        audit_address: None,
     };
     let report = crate::wordpress::import::import(
         &mut conn,

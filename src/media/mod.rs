@@ -127,23 +127,24 @@ fn without_metadata(
     Ok(Some((file, clean.len() as u64, sha256)))
 }
 
-/// Stores prepared uploads: one record each, files moved into place, all or nothing.
-/// Returns the new ids in upload order.
+/// Stores prepared uploads: one record each, files moved into place, the audit records
+/// beside them, all or nothing. Returns the new records in upload order.
 pub fn save(
     conn: &mut DbConnection,
     storage: &MediaStorage,
     uploader_id: i32,
     uploads: Vec<Prepared>,
-) -> AppResult<Vec<i32>> {
+    address: &str,
+) -> AppResult<Vec<MediaRow>> {
     let mut placed: Vec<String> = Vec::new();
-    let result = db::write_transaction(conn, |conn| -> AppResult<Vec<i32>> {
+    let result = db::write_transaction(conn, |conn| -> AppResult<Vec<MediaRow>> {
         dialect::lock_media_for_file_changes(conn)?;
         let mut ids = Vec::with_capacity(uploads.len());
         for upload in uploads {
             let stored = place(storage, upload, &mut placed)?;
             ids.push(record(conn, uploader_id, &stored)?);
         }
-        Ok(ids)
+        Ok(store::record_uploads(conn, uploader_id, &ids, address)?)
     });
     if result.is_err() {
         // Nothing was recorded: take back the files this call put in place.
@@ -240,13 +241,21 @@ pub fn file_keys(row: &MediaRow) -> Vec<String> {
     keys
 }
 
-/// Deletes a record, and its files when no other record shares them.
-pub fn delete(conn: &mut DbConnection, storage: &MediaStorage, row: &MediaRow) -> AppResult<()> {
+/// Deletes a record (and its audit record beside it), and its files when no other record
+/// shares them.
+pub fn delete(
+    conn: &mut DbConnection,
+    storage: &MediaStorage,
+    row: &MediaRow,
+    actor_id: i32,
+    address: &str,
+) -> AppResult<()> {
     db::write_transaction(conn, |conn| -> AppResult<()> {
         dialect::lock_media_for_file_changes(conn)?;
         if store::delete(conn, row.id)? == 0 {
             return Err(AppError::NotFound("That file was already deleted.".into()));
         }
+        store::record_deletion(conn, actor_id, row, address)?;
         if store::count_with_hash(conn, &row.sha256)? == 0 {
             storage
                 .remove(&file_keys(row))

@@ -144,8 +144,7 @@ async fn accept_uploads(
     let uploader = user.id;
     let ip = auth::client_address(req, state.trust_proxy);
     db::run(&state.pool, move |conn| {
-        let ids = media::save(conn, &storage, uploader, prepared)?;
-        Ok(store::record_uploads(conn, uploader, &ids, &ip)?)
+        media::save(conn, &storage, uploader, prepared, &ip)
     })
     .await
 }
@@ -391,9 +390,9 @@ pub async fn delete(
     let ip = auth::client_address(&req, state.trust_proxy);
     let name = row.file_name.clone();
     db::run(&state.pool, move |conn| {
-        media::delete(conn, &storage, &row)?;
+        media::delete(conn, &storage, &row, actor, &ip)?;
         media::rerender_posts_showing(conn, &row.sha256)?;
-        Ok(store::record_deletion(conn, actor, &row, &ip)?)
+        Ok(())
     })
     .await?;
     auth::set_flash(&session, format!("{name} was deleted."))?;

@@ -14,7 +14,6 @@ use crate::domain::permissions::{Action, Ownership};
 use crate::error::AppResult;
 use crate::media::upload;
 use crate::state::AppState;
-use crate::store::audit;
 use crate::views::{self, AdminNav, ImportJobPage, ImportJobView, ImportPage, ImportSummary};
 use crate::wordpress::import::{self, Options, Progress};
 use crate::wordpress::jobs::State;
@@ -130,6 +129,7 @@ pub async fn start_import(
         uploads: None,
         author_role,
         importer_id: Some(me.id),
+        audit_address: Some(address),
     };
     let task_state = state.clone();
     actix_web::rt::spawn(async move {
@@ -151,14 +151,6 @@ pub async fn start_import(
                 &options,
                 &progress,
             )?;
-            // The import is committed: a failed audit entry mustn't make it look failed.
-            let _ = audit::wordpress_import_finished(
-                &mut conn,
-                options.importer_id,
-                &file.label,
-                report.posts_imported(),
-                &address,
-            );
             // `file` (the temp file) is dropped, and so deleted, here.
             Ok::<_, String>(report)
         })

@@ -29,8 +29,8 @@ pub fn record(conn: &mut DbConnection, entry: &Entry<'_>) -> QueryResult<usize> 
         .execute(conn)
 }
 
-/// The audit record of a finished WordPress import (the import itself, in
-/// `crate::wordpress::import`, commits on its own): which file, how many posts and pages.
+/// The audit record of a WordPress import, written in the import's own transaction
+/// (`crate::wordpress::import`): which file, how many posts and pages.
 pub fn wordpress_import_finished(
     conn: &mut DbConnection,
     importer_id: Option<i32>,

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use crate::db::DbConnection;
 use crate::db::schema::{media, posts, users};
-use crate::db::{self, DbConnection};
 use crate::media::types::Category;
 use crate::store::audit;
 
@@ -191,24 +191,23 @@ pub fn update_texts(
         .execute(conn)
 }
 
-/// The audit records of files `uploader_id` just added to the library (by `crate::media::save`),
-/// in one write transaction; returns their records.
+/// The audit records of files `uploader_id` just added to the library, written inside
+/// `crate::media::save`'s transaction; returns their records.
 pub fn record_uploads(
     conn: &mut DbConnection,
     uploader_id: i32,
     ids: &[i32],
     address: &str,
 ) -> QueryResult<Vec<MediaRow>> {
-    db::write_transaction(conn, |conn| {
-        let rows = find_many(conn, ids)?;
-        for row in &rows {
-            record(conn, uploader_id, "media.upload", row, address)?;
-        }
-        Ok(rows)
-    })
+    let rows = find_many(conn, ids)?;
+    for row in &rows {
+        record(conn, uploader_id, "media.upload", row, address)?;
+    }
+    Ok(rows)
 }
 
-/// The audit record of a file `actor_id` deleted (by `crate::media::delete`).
+/// The audit record of a file `actor_id` deleted, written inside `crate::media::delete`'s
+/// transaction.
 pub fn record_deletion(
     conn: &mut DbConnection,
     actor_id: i32,

@@ -37,6 +37,9 @@ pub struct Options {
     /// Who imports (the admin in the dashboard); the CLI passes `None` and the first
     /// active admin is used. Posts whose author can't be made are theirs.
     pub importer_id: Option<i32>,
+    /// The client address of a dashboard import: its audit record is written in the
+    /// import's transaction. The CLI passes `None` (no audit record, as before).
+    pub audit_address: Option<String>,
 }
 
 /// Where an import is, for the dashboard's progress bar.
@@ -235,7 +238,17 @@ pub fn import(
             fallback_author,
             &mut report,
             progress,
-        )
+        )?;
+        if let Some(address) = &options.audit_address {
+            store::audit::wordpress_import_finished(
+                conn,
+                options.importer_id,
+                name,
+                report.posts_imported(),
+                address,
+            )?;
+        }
+        Ok(())
     });
     if let Err(err) = result {
         // Nothing was recorded: the files copied for it go too.
