@@ -14,7 +14,8 @@ use tempfile::TempDir;
 /// Runs each named `async fn(Backend)` once per backend, as `name::sqlite` and
 /// `name::postgres`. The PostgreSQL half runs when `FOLIO_TEST_POSTGRES_URL` was set at
 /// build time (build.rs); otherwise it is reported as ignored, with the reason, never as
-/// passed. CI also sets `FOLIO_TEST_REQUIRE_POSTGRES=1` and counts the passes.
+/// passed. CI sets `FOLIO_TEST_REQUIRE_POSTGRES=1` too (building without the URL then
+/// fails) and counts the passes on each backend.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
