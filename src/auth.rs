@@ -11,7 +11,6 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use chrono::Utc;
 
 use crate::config::TrustProxy;
 use crate::db;
@@ -65,7 +64,7 @@ impl FromRequest for CurrentUser {
                 let Some((row, user)) = sessions::find(conn, &token)? else {
                     return Ok(None);
                 };
-                let now = Utc::now().naive_utc();
+                let now = crate::clock::now();
                 match expiry.state(row.created_at, row.last_seen_at, now) {
                     State::Expired => {
                         sessions::delete(conn, &token)?;
@@ -158,7 +157,7 @@ pub async fn log_in(req: &HttpRequest, session: &Session, user: &User) -> AppRes
     let (expiry, user_id, stored) = (expiry(state), user.id, token.clone());
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let now = Utc::now().naive_utc();
+            let now = crate::clock::now();
             if let Some(previous) = previous {
                 sessions::delete(conn, &previous)?;
             }

@@ -127,8 +127,9 @@ struct Pages {
     bytes: usize,
     serial: u64,
     /// When the next scheduled post becomes public (None: none scheduled); unknown
-    /// (`known == false`) right after a clear.
-    next_publication: Option<Instant>,
+    /// (`known == false`) right after a clear. On the server's clock, like the posts'
+    /// publication times (`clock::now`).
+    next_publication: Option<chrono::NaiveDateTime>,
     known: bool,
 }
 
@@ -185,7 +186,7 @@ impl PageCache {
             return None;
         }
         let mut pages = self.lock();
-        let now = Instant::now();
+        let now = crate::clock::now();
         if pages.next_publication.is_some_and(|due| due <= now) {
             *pages = Pages::default();
             return None;
@@ -215,7 +216,11 @@ impl PageCache {
         }
         let mut pages = self.lock();
         if let Some(next) = next_publication {
-            pages.next_publication = next.map(|wait| Instant::now() + wait);
+            // (Beyond what a date can hold is as good as never.)
+            let now = crate::clock::now();
+            pages.next_publication = next
+                .and_then(|wait| chrono::TimeDelta::from_std(wait).ok())
+                .and_then(|wait| now.checked_add_signed(wait));
             pages.known = true;
         }
         if !pages.known {

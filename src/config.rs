@@ -128,6 +128,12 @@ pub struct ServeArgs {
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+
+    /// For Folio's own tests only: a file of milliseconds added to the server's clock, so a
+    /// test moves time instead of sleeping (see `clock`). No flag, hidden from --help, and
+    /// refused unless the server binds a loopback address.
+    #[arg(skip = std::env::var_os("FOLIO_TEST_CLOCK_FILE").map(PathBuf::from))]
+    pub test_clock_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +303,8 @@ pub struct ServeConfig {
     pub max_upload_bytes: u64,
     /// Bound of the page cache (0: off).
     pub page_cache_bytes: usize,
+    /// Tests only: the file that moves the clock (checked: loopback bind).
+    pub test_clock_file: Option<PathBuf>,
 }
 
 /// How long a login lasts.
@@ -383,6 +391,12 @@ impl ServeConfig {
         if serve.session_lifetime == 0 {
             return Err("FOLIO_SESSION_LIFETIME: must be at least 1 second".into());
         }
+        if serve.test_clock_file.is_some() && !binds_loopback(&serve.bind) {
+            return Err(
+                "FOLIO_TEST_CLOCK_FILE is for tests only: refused unless FOLIO_BIND is a loopback address (127.0.0.1 or [::1])"
+                    .into(),
+            );
+        }
         Ok(Self {
             storage,
             bind: serve.bind.trim().to_owned(),
@@ -399,8 +413,16 @@ impl ServeConfig {
             max_upload_bytes: serve.max_upload_mb * 1024 * 1024,
             page_cache_bytes: usize::try_from(serve.page_cache_mb * 1024 * 1024)
                 .map_err(|_| "FOLIO_PAGE_CACHE_MB: too large for this machine".to_owned())?,
+            test_clock_file: serve.test_clock_file.clone(),
         })
     }
+}
+
+/// Whether `bind` is an IP address on the loopback interface (a host name is not).
+fn binds_loopback(bind: &str) -> bool {
+    bind.trim()
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|address| address.ip().is_loopback())
 }
 
 /// An absolute http(s) URL without query or fragment; a trailing slash is dropped so
@@ -494,5 +516,19 @@ mod tests {
             storage.database,
             DatabaseUrl::Sqlite(PathBuf::from("folio-data/folio.db"))
         );
+    }
+
+    #[test]
+    fn the_test_clock_is_refused_unless_the_server_binds_loopback() {
+        let mut cli = Cli::try_parse_from(["folio", "--bind", "0.0.0.0:8080"]).unwrap();
+        cli.serve.test_clock_file = Some(PathBuf::from("clock"));
+        let refused = ServeConfig::from_args(&cli.global, &cli.serve).unwrap_err();
+        assert!(refused.contains("FOLIO_TEST_CLOCK_FILE"), "{refused}");
+        for bind in ["localhost:8080", "192.168.1.2:80", "[::]:80"] {
+            assert!(!binds_loopback(bind), "{bind}");
+        }
+        for bind in ["127.0.0.1:0", "[::1]:8080"] {
+            assert!(binds_loopback(bind), "{bind}");
+        }
     }
 }

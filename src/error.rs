@@ -52,15 +52,36 @@ pub enum AppError {
     Render(#[from] askama::Error),
     #[error("password hashing failed")]
     PasswordHash(#[from] bcrypt::BcryptError),
-    #[error("session storage failed: {0}")]
-    Session(String),
+    #[error("session storage failed")]
+    Session(#[source] BoxError),
+    /// Something that should not happen, described by a message (no underlying error).
     #[error("{0}")]
     Internal(String),
+    /// Something that should not happen, with the error that caused it: the log gets the
+    /// whole chain (`detailed`), the page only the request id. See `AppError::internal`.
+    #[error("{context}")]
+    Failed {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
 }
+
+/// Any error, kept as the cause of an `AppError`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl AppError {
     pub fn not_found() -> Self {
         Self::NotFound("The page you asked for does not exist.".into())
+    }
+
+    /// A 500 that keeps its cause: `.map_err(|e| AppError::internal("cannot store the
+    /// file", e))`.
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Failed {
+            context: context.into(),
+            source: source.into(),
+        }
     }
 
     /// The message with its whole cause chain, for logs and the operator's CLI.
@@ -143,7 +164,8 @@ impl ResponseError for AppError {
             | Self::Render(_)
             | Self::PasswordHash(_)
             | Self::Session(_)
-            | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            | Self::Internal(_)
+            | Self::Failed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -179,13 +201,13 @@ fn urlencode(value: &str) -> String {
 
 impl From<actix_session::SessionInsertError> for AppError {
     fn from(err: actix_session::SessionInsertError) -> Self {
-        Self::Session(err.to_string())
+        Self::Session(Box::new(err))
     }
 }
 
 impl From<actix_session::SessionGetError> for AppError {
     fn from(err: actix_session::SessionGetError) -> Self {
-        Self::Session(err.to_string())
+        Self::Session(Box::new(err))
     }
 }
 
@@ -198,6 +220,20 @@ mod tests {
         let err = AppError::Internal("secret path /etc/folio".into());
         assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!err.public_message().contains("/etc/folio"));
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_for_the_log_only() {
+        let cause = std::io::Error::other("disk full at /srv/folio/media");
+        let err = AppError::internal("cannot store an upload", cause);
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(std::error::Error::source(&err).is_some());
+        assert_eq!(
+            err.detailed(),
+            "cannot store an upload: disk full at /srv/folio/media"
+        );
+        assert!(!err.public_message().contains("/srv"));
+        assert!(!err.error_response().status().is_success());
     }
 
     #[test]

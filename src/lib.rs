@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -56,5 +56,8 @@ fn main() -> ExitCode {
 
 fn serve(global: &GlobalArgs, serve: &ServeArgs) -> Result<(), String> {
     let config = ServeConfig::from_args(global, serve)?;
+    if let Some(file) = &config.test_clock_file {
+        folio::clock::follow_offset_file(file.clone());
+    }
     actix_web::rt::System::new().block_on(startup::serve(config))
 }

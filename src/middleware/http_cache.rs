@@ -15,7 +15,6 @@ use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::cache::CachedPage;
@@ -185,7 +184,7 @@ pub async fn http_cache(
 /// Keeps the page; after a clear, first learns when the next scheduled post is due.
 async fn remember(state: &AppState, key: String, page: Arc<CachedPage>) {
     let schedule = if state.pages.needs_schedule() {
-        let now = Utc::now().naive_utc();
+        let now = crate::clock::now();
         match db::run(&state.pool, move |conn| {
             Ok(public::next_publication(conn, now)?)
         })

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
-use chrono::Utc;
 
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -89,7 +88,7 @@ async fn site_feed(state: &AppState, format: Format) -> AppResult<HttpResponse> 
 }
 
 async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<HttpResponse> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let tag = db::run(&state.pool, move |conn| {
         Ok(public::tag_by_slug(conn, &slug, now)?)
     })
@@ -111,7 +110,7 @@ async fn render(
     self_path: String,
 ) -> AppResult<HttpResponse> {
     let site = state.settings.get(&state.pool).await?;
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let (posts, _) = db::run(&state.pool, move |conn| {
         Ok(public::archive(conn, which, now, 0, FEED_LENGTH)?)
     })
@@ -136,7 +135,7 @@ async fn render(
 
 #[get("/sitemap.xml")]
 pub async fn sitemap(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let mut entries = db::run(&state.pool, move |conn| Ok(public::sitemap(conn, now)?)).await?;
     entries.insert(
         0,

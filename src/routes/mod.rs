@@ -1,7 +1,6 @@
 //! HTTP routes, one file per area. Handlers are thin: parse, authorise, call the store,
 //! render.
 
-pub mod access;
 pub mod admin;
 pub mod api;
 pub mod assets;

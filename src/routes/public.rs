@@ -6,7 +6,6 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::cache::Site;
@@ -73,7 +72,7 @@ pub async fn tag(
     let page = page_number(&query)?;
     let slug = slug.into_inner();
     let wanted = slug.clone();
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let tag = db::run(&state.pool, move |conn| {
         Ok(public::tag_by_slug(conn, &wanted, now)?)
     })
@@ -99,7 +98,7 @@ pub async fn author(
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
     let wanted = slug.into_inner();
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let author = db::run(&state.pool, move |conn| {
         Ok(public::author_by_slug(conn, &wanted, now)?)
     })
@@ -127,7 +126,7 @@ async fn archive_page(
 ) -> AppResult<HttpResponse> {
     let site = state.settings.get(&state.pool).await?;
     let per_page = i64::from(site.settings.posts_per_page);
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let (found, more) = db::run(&state.pool, move |conn| {
         Ok(public::archive(
             conn,
@@ -186,7 +185,7 @@ pub async fn search(
     let site = state.settings.get(&state.pool).await?;
     let terms = crate::domain::search::terms(&q);
     let words = terms.words.clone();
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let offset = (page - 1) * SEARCH_PAGE_SIZE;
     let (found, published) = db::run(&state.pool, move |conn| {
         Ok(public::search(conn, &words, now, offset, SEARCH_PAGE_SIZE)?)
@@ -249,7 +248,7 @@ pub async fn article(
 ) -> AppResult<HttpResponse> {
     let slug = slug.into_inner();
     let site = state.settings.get(&state.pool).await?;
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let wanted = slug.clone();
     let found = db::run(&state.pool, move |conn| {
         match public::by_slug(conn, &wanted, now)? {
@@ -381,7 +380,7 @@ fn permanent_redirect(location: &str) -> HttpResponse {
 
 /// The 301 to the visible post an old address now belongs to, if there is one.
 async fn redirect_for(state: &AppState, old: String) -> AppResult<Option<HttpResponse>> {
-    let now = Utc::now().naive_utc();
+    let now = crate::clock::now();
     let target = db::run(&state.pool, move |conn| {
         Ok(public::redirect_target(conn, &old, now)?)
     })

@@ -2,7 +2,7 @@
 //! (tests/fixtures/wordpress.xml) covering every mapping, imported twice, bad files refused
 //! with nothing imported, and a generated 10,000-post export.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `folio backup`: a snapshot taken while editors keep publishing restores to a working
 //! site; bad invocations are refused clearly.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,6 +1,6 @@
 //! Logins editors can trust: throttling, sessions, CSRF, redirects back, bad input.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -193,10 +193,13 @@ async fn login_returns_to_the_page_that_sent_you_but_never_off_site(backend: Bac
     }
 }
 
+/// Time passes on the server's clock (`Site::test_clock`), by steps far larger than a
+/// request takes, so a slow machine can't tip a step over the boundary.
 async fn idle_sessions_expire(backend: Backend) {
     let site = site_with_user(&backend);
+    let clock = site.test_clock();
     let server = site
-        .start_with(&[("FOLIO_SESSION_IDLE_TIMEOUT", "2")])
+        .start_with(&[("FOLIO_SESSION_IDLE_TIMEOUT", "200"), clock.env()])
         .await;
     let client = client();
     assert_eq!(
@@ -205,7 +208,7 @@ async fn idle_sessions_expire(backend: Backend) {
     );
     // Activity keeps it alive past the idle timeout...
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        clock.advance(Duration::from_secs(120));
         assert_eq!(
             client
                 .get(server.url("/admin"))
@@ -217,7 +220,7 @@ async fn idle_sessions_expire(backend: Backend) {
         );
     }
     // ...silence ends it.
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    clock.advance(Duration::from_secs(310));
     assert_eq!(
         client
             .get(server.url("/admin"))
@@ -231,14 +234,17 @@ async fn idle_sessions_expire(backend: Backend) {
 
 async fn sessions_end_at_their_lifetime(backend: Backend) {
     let site = site_with_user(&backend);
-    let server = site.start_with(&[("FOLIO_SESSION_LIFETIME", "3")]).await;
+    let clock = site.test_clock();
+    let server = site
+        .start_with(&[("FOLIO_SESSION_LIFETIME", "300"), clock.env()])
+        .await;
     let client = client();
     assert_eq!(
         log_in(&client, &server, EMAIL, PASSWORD).await.status(),
         303
     );
     for _ in 0..2 {
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        clock.advance(Duration::from_secs(100));
         assert_eq!(
             client
                 .get(server.url("/admin"))
@@ -249,7 +255,7 @@ async fn sessions_end_at_their_lifetime(backend: Backend) {
             200
         );
     }
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    clock.advance(Duration::from_secs(210));
     assert_eq!(
         client
             .get(server.url("/admin"))

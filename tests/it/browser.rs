@@ -2,11 +2,11 @@
 //! preview, autosave, the unsaved-changes prompt, uploading media, roles and review,
 //! scheduling; and the HTML validity and accessibility checks of every page type.
 //!
-//! Runs when FOLIO_BROWSER_TESTS=1 (`bash .ci/run` installs chromium and chromium-driver
-//! and sets it); otherwise each test says it was not run. A failing journey leaves a
-//! screenshot in target/browser-screenshots/.
+//! Runs when FOLIO_BROWSER_TESTS=1 was set at build time (build.rs; `bash .ci/run` installs
+//! chromium and chromium-driver and sets it); otherwise each test is reported as ignored.
+//! A failing journey leaves a screenshot in target/browser-screenshots/.
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -176,6 +176,10 @@ async fn started_site() -> (Site, Server) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn live_preview_shows_the_markdown_as_it_is_typed() {
     let Some(browser) = browser().await else {
         return;
@@ -203,6 +207,10 @@ async fn live_preview_shows_the_markdown_as_it_is_typed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn autosave_creates_the_draft_and_survives_a_reload() {
     let Some(browser) = browser().await else {
         return;
@@ -302,6 +310,10 @@ async fn autosave_creates_the_draft_and_survives_a_reload() {
 /// can: the page cancels a real `beforeunload` event while there are unsaved changes —
 /// that is what makes the browser ask — and not when there are none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn leaving_with_unsaved_changes_asks_first() {
     let Some(browser) = browser().await else {
         return;
@@ -363,6 +375,10 @@ async fn leaving_with_unsaved_changes_asks_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn first_run_creates_the_administrator_from_the_setup_link() {
     let Some(browser) = browser().await else {
         return;
@@ -412,6 +428,10 @@ async fn first_run_creates_the_administrator_from_the_setup_link() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn an_uploaded_image_is_inserted_and_published_with_its_srcset() {
     let Some(browser) = browser().await else {
         return;
@@ -547,6 +567,10 @@ fn tool(path: &str) -> std::path::PathBuf {
 /// no error in the HTML the server sends, and axe-core (run in Chromium on the rendered
 /// page) no violation of impact "serious" or "critical".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn every_page_type_is_valid_html_and_accessible() {
     let Some(browser) = browser().await else {
         return;
@@ -783,6 +807,10 @@ async fn click(client: &Client, css: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn an_invited_contributor_submits_and_an_editor_publishes() {
     let (Some(editor_browser), Some(contributor_browser)) = (browser().await, browser().await)
     else {
@@ -883,6 +911,10 @@ async fn an_invited_contributor_submits_and_an_editor_publishes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
 async fn a_scheduled_post_appears_on_time_without_a_restart() {
     let Some(browser) = browser().await else {
         return;

@@ -1,6 +1,6 @@
 //! Feeds, sitemap and robots.txt, parsed back with a real feed parser (feed-rs).
 
-mod common;
+use crate::common;
 
 use chrono::{TimeDelta, Utc};
 use common::{Backend, Site, client, get_page};

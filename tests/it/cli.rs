@@ -1,6 +1,6 @@
 //! The operator's command line: migrations, user management, and clear one-line errors.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Site, client};
 

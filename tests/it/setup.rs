@@ -1,6 +1,6 @@
 //! First run: the setup link, the administrator form and its refusals.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Server, Site, client, get_page, input_value};
 

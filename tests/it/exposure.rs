@@ -3,7 +3,7 @@
 //! metadata in uploaded originals, public pages for tags and accounts with nothing
 //! public, and redirects built from the request path.
 
-mod common;
+use crate::common;
 
 use diesel::prelude::*;
 use folio::db::schema::{posts, redirects, tokens};

@@ -1,7 +1,7 @@
 //! The editorial workflow over HTTP: writing, review, publishing, scheduling, conflicts,
 //! slugs, tags, trash, pages and preview — for each role where it matters.
 
-mod common;
+use crate::common;
 
 use common::{
     Backend, Server, Site, get_page, input_value, logged_in, post_form, save_post as save,

@@ -1,6 +1,6 @@
 //! Site settings: validated, saved, and visible on the site at once.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Site, client, get_page, input_value, logged_in, post_form};
 

@@ -1,7 +1,7 @@
 //! The web skeleton: health checks, error pages, headers, static files, restarts and
 //! graceful shutdown — on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Site, client, get_page};
 

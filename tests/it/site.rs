@@ -1,6 +1,6 @@
 //! The reader's site: home, posts, pages, archives, visibility, pagination, redirects.
 
-mod common;
+use crate::common;
 
 use chrono::{TimeDelta, Utc};
 use common::{Backend, Site, client, get_page, input_value};
@@ -209,10 +209,12 @@ async fn a_scheduled_post_appears_on_time_without_a_restart(backend: Backend) {
         Kind::Post,
         ("Soon", "soon"),
         Status::Published,
-        Some(TimeDelta::seconds(2)),
+        Some(TimeDelta::seconds(200)),
         &[],
     );
-    let server = site.start().await;
+    // Time moves on the server's clock only: far enough that a slow machine can't matter.
+    let clock = site.test_clock();
+    let server = site.start_with(&[clock.env()]).await;
     assert!(
         !get_page(&client(), &server.url("/"), 200)
             .await
@@ -227,7 +229,7 @@ async fn a_scheduled_post_appears_on_time_without_a_restart(backend: Backend) {
             .status(),
         404
     );
-    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    clock.advance(std::time::Duration::from_secs(250));
     assert!(
         get_page(&client(), &server.url("/"), 200)
             .await
@@ -643,10 +645,12 @@ async fn pages_and_feeds_revalidate_with_etags_and_answer_head(backend: Backend)
         Kind::Post,
         ("Due soon", "due-soon"),
         Status::Published,
-        Some(TimeDelta::seconds(2)),
+        Some(TimeDelta::seconds(200)),
         &[],
     );
-    let server = site.start().await;
+    // Time moves on the server's clock only: far enough that a slow machine can't matter.
+    let clock = site.test_clock();
+    let server = site.start_with(&[clock.env()]).await;
     for path in [
         "/",
         "/first",
@@ -693,7 +697,7 @@ async fn pages_and_feeds_revalidate_with_etags_and_answer_head(backend: Backend)
         .to_str()
         .unwrap()
         .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    clock.advance(std::time::Duration::from_secs(250));
     let after = client()
         .get(server.url("/"))
         .header("if-none-match", &before)

@@ -1,14 +1,14 @@
 //! Every admin route × {anonymous, contributor, author, editor, admin} × {own, someone
-//! else's} where a route names a user, walked from the table in `folio::routes::access`.
+//! else's} where a route names a user, walked from the table in `access_table`.
 //! Allowed requests must get through; refused ones must answer 403 (or send the
 //! anonymous to login) and leave the database exactly as it was.
 
-mod common;
+use crate::common;
 
+use crate::access_table::{ADMIN_ROUTES, RouteAccess, Target, Who};
 use diesel::prelude::*;
 use folio::db::schema::{posts, tokens, users};
 use folio::domain::{Email, Role};
-use folio::routes::access::{ADMIN_ROUTES, RouteAccess, Target, Who};
 use folio::store::tokens::{NewLink, PURPOSE_INVITATION};
 use folio::store::users::NewUser;
 

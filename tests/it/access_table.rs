@@ -1,8 +1,8 @@
-//! Who may call each admin route. The permission test (`tests/access.rs`) walks this
+//! Who may call each admin route. The permission test (`access.rs`) walks this
 //! table for every role, and the unit test below fails when a route under `/admin` or
 //! `/api/admin` has no row — so a new route can't skip the check.
 
-use crate::domain::Role;
+use folio::domain::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {

@@ -1,7 +1,7 @@
 //! Media: uploads (form and API), type and size checks, image variants, the library,
 //! serving, and deleting — on both backends, with fixtures generated here.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

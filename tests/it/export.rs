@@ -2,7 +2,7 @@
 //! SQLite unchanged, and damaged, foreign or newer archives are refused with nothing
 //! imported.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! query parameters) costs a bounded amount of time and memory, and is refused clearly
 //! beyond that — on both backends.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

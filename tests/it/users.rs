@@ -1,7 +1,7 @@
 //! Accounts and roles: invitations, role changes, disabling, deleting, reset links,
 //! profiles and the audit log.
 
-mod common;
+use crate::common;
 
 use common::{
     Backend, Server, Site, client, get_page, input_value, log_in, logged_in, post_form, shown_link,

@@ -1,0 +1,26 @@
+//! Folio's integration tests: one test binary (linking the crate once, not once per suite),
+//! one module per suite. Each test runs the real `folio` binary over HTTP; most run on both
+//! backends as `suite::behaviour::sqlite` and `suite::behaviour::postgres` (see
+//! `on_both_backends!` in `common`).
+
+#[macro_use]
+mod common;
+
+mod access;
+mod access_table;
+mod auth;
+mod backup;
+mod browser;
+mod cli;
+mod export;
+mod exposure;
+mod feeds;
+mod limits;
+mod media;
+mod posts;
+mod server;
+mod settings;
+mod setup;
+mod site;
+mod users;
+mod wordpress;
