@@ -231,7 +231,7 @@ pub fn take_flash(session: &Session) -> AppResult<Option<String>> {
 }
 
 fn new_token() -> AppResult<String> {
-    secrets::random_token().map_err(|e| AppError::Internal(format!("no randomness: {e}")))
+    secrets::random_token().map_err(|e| AppError::internal("no randomness", e))
 }
 
 /// A post-login destination: only a path on this site (no scheme, no `//host`, no

@@ -55,7 +55,7 @@ pub fn prepare(storage: &MediaStorage, received: Received) -> AppResult<Prepared
         .file
         .reopen()
         .and_then(|f| f.take(types::SNIFF_BYTES as u64).read_to_end(&mut head))
-        .map_err(|e| AppError::Internal(format!("cannot read back an upload: {e}")))?;
+        .map_err(|e| AppError::internal("cannot read back an upload", e))?;
     let Some(media_type) = types::sniff(&head) else {
         let seen = infer::get(&head)
             .map(|t| format!(" (its content is {})", t.mime_type()))
@@ -194,7 +194,7 @@ pub fn place(
         let existed = storage.path_of(&file_key).exists();
         storage
             .place(file, &file_key)
-            .map_err(|e| AppError::Internal(format!("cannot store {file_key}: {e}")))?;
+            .map_err(|e| AppError::internal(format!("cannot store {file_key}"), e))?;
         if !existed {
             placed.push(file_key);
         }
@@ -259,7 +259,7 @@ pub fn delete(
         if store::count_with_hash(conn, &row.sha256)? == 0 {
             storage
                 .remove(&file_keys(row))
-                .map_err(|e| AppError::Internal(format!("cannot remove media files: {e}")))?;
+                .map_err(|e| AppError::internal("cannot remove media files", e))?;
         }
         Ok(())
     })

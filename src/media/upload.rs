@@ -115,7 +115,7 @@ async fn stream_to_temp_file(
 ) -> AppResult<Received> {
     let file = storage
         .temp_file()
-        .map_err(|e| AppError::Internal(format!("cannot create a temp file for an upload: {e}")))?;
+        .map_err(|e| AppError::internal("cannot create a temp file for an upload", e))?;
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<web::Bytes>(8);
     let writer = web::block(move || -> std::io::Result<(NamedTempFile, u64, String)> {
         let mut file = file;
@@ -157,7 +157,7 @@ async fn stream_to_temp_file(
     // Dropping the temp file (on any error) deletes it.
     let (file, size, sha256) = writer
         .await?
-        .map_err(|e| AppError::Internal(format!("cannot write an upload to disk: {e}")))?;
+        .map_err(|e| AppError::internal("cannot write an upload to disk", e))?;
     if let Some(failure) = failure {
         return Err(failure);
     }

@@ -144,8 +144,8 @@ pub async fn sitemap(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             last_modified: entries.iter().map(|e| e.last_modified).max().unwrap_or(now),
         },
     );
-    let xml = feeds::sitemap(&state.base_url, &entries)
-        .map_err(|e| AppError::Internal(format!("sitemap: {e}")))?;
+    let xml =
+        feeds::sitemap(&state.base_url, &entries).map_err(|e| AppError::internal("sitemap", e))?;
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .body(xml))

@@ -423,7 +423,7 @@ pub async fn serve(
     let mime: actix_web::mime::Mime = media_type
         .mime
         .parse()
-        .map_err(|_| AppError::Internal(format!("bad MIME type {}", media_type.mime)))?;
+        .map_err(|e| AppError::internal(format!("bad MIME type {}", media_type.mime), e))?;
     let mut response = file
         .set_content_type(mime)
         .set_content_disposition(ContentDisposition {

@@ -49,7 +49,7 @@ pub async fn create(
         link: state
             .base_url
             .join(&format!("/preview/{token}"))
-            .map_err(|e| AppError::Internal(format!("bad preview link: {e}")))?
+            .map_err(|e| AppError::internal("bad preview link", e))?
             .to_string(),
         back: (format!("/admin/posts/{id}/edit"), "Back to the editor".into()),
     };

@@ -194,11 +194,11 @@ pub async fn export(
     let file = db::run(&state.pool, move |conn| {
         let temp = media
             .temp_file()
-            .map_err(|e| AppError::Internal(format!("cannot create the export: {e}")))?;
+            .map_err(|e| AppError::internal("cannot create the export", e))?;
         crate::export::write(conn, media.root(), temp.path(), false).map_err(AppError::Internal)?;
         // Opened before the temp file is removed: the open file stays readable.
         let opened = actix_files::NamedFile::open(temp.path())
-            .map_err(|e| AppError::Internal(format!("cannot read the export: {e}")))?;
+            .map_err(|e| AppError::internal("cannot read the export", e))?;
         Ok(opened)
     })
     .await?;
@@ -210,7 +210,7 @@ pub async fn export(
         .set_content_type(
             "application/gzip"
                 .parse()
-                .map_err(|_| AppError::Internal("bad MIME type".into()))?,
+                .map_err(|e| AppError::internal("bad MIME type", e))?,
         )
         .set_content_disposition(actix_web::http::header::ContentDisposition {
             disposition: actix_web::http::header::DispositionType::Attachment,

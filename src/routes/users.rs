@@ -171,7 +171,7 @@ fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
     let mut link = state
         .base_url
         .join(path)
-        .map_err(|e| AppError::Internal(format!("bad link path {path}: {e}")))?;
+        .map_err(|e| AppError::internal(format!("bad link path {path}"), e))?;
     link.query_pairs_mut().append_pair("token", token);
     Ok(link.to_string())
 }

@@ -14,7 +14,7 @@ pub const PURPOSE_SETUP: &str = "setup";
 /// unused setup tokens stay valid: several nodes may start before anyone sets up.
 pub fn create_setup(conn: &mut DbConnection) -> AppResult<String> {
     let token = secrets::random_token()
-        .map_err(|e| AppError::Internal(format!("no randomness for the setup token: {e}")))?;
+        .map_err(|e| AppError::internal("no randomness for the setup token", e))?;
     diesel::insert_into(tokens::table)
         .values((
             tokens::purpose.eq(PURPOSE_SETUP),
@@ -120,8 +120,8 @@ pub struct NewLink<'a> {
 
 /// Stores the link's hash and returns the secret.
 pub fn create_link(conn: &mut DbConnection, link: &NewLink<'_>) -> AppResult<String> {
-    let token = secrets::random_token()
-        .map_err(|e| AppError::Internal(format!("no randomness for a link: {e}")))?;
+    let token =
+        secrets::random_token().map_err(|e| AppError::internal("no randomness for a link", e))?;
     let now = Utc::now().naive_utc();
     diesel::insert_into(tokens::table)
         .values((
@@ -253,8 +253,8 @@ pub const PURPOSE_PREVIEW: &str = "preview";
 /// A new secret preview link for a post; earlier ones stop working.
 pub fn create_preview(conn: &mut DbConnection, post_id: i32, created_by: i32) -> AppResult<String> {
     revoke_previews(conn, post_id)?;
-    let token = secrets::random_token()
-        .map_err(|e| AppError::Internal(format!("no randomness for a link: {e}")))?;
+    let token =
+        secrets::random_token().map_err(|e| AppError::internal("no randomness for a link", e))?;
     diesel::insert_into(tokens::table)
         .values((
             tokens::purpose.eq(PURPOSE_PREVIEW),

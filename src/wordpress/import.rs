@@ -457,8 +457,8 @@ fn copy_one(
                     media_config.max_upload_bytes / (1024 * 1024)
                 )
             })?;
-    let prepared = media::prepare(&media_config.storage, received).map_err(|e| e.to_string())?;
-    media::place(&media_config.storage, prepared, placed_keys).map_err(|e| e.to_string())
+    let prepared = media::prepare(&media_config.storage, received).map_err(|e| e.detailed())?;
+    media::place(&media_config.storage, prepared, placed_keys).map_err(|e| e.detailed())
 }
 
 /// A library file an imported post can point at.
