@@ -173,7 +173,7 @@ fn body(noise: &mut Noise) -> String {
             }
             2 if noise.below(2) == 0 => out.push_str(&format!("> {}\n\n", sentence(noise))),
             3 if noise.below(3) == 0 => {
-                out.push_str("```rust\nfn main() {\n    println!(\"hello\");\n}\n```\n\n")
+                out.push_str("```rust\nfn main() {\n    println!(\"hello\");\n}\n```\n\n");
             }
             _ => {}
         }

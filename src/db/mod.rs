@@ -208,7 +208,7 @@ where
 {
     match conn {
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
         }
         DbConnection::Postgresql(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }

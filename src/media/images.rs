@@ -134,7 +134,7 @@ pub fn process(storage: &MediaStorage, path: &Path, mime: &str) -> Result<Proces
     };
     let _one_at_a_time = DECODING
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let image = decode(path, format)?;
     let dimensions = Dimensions {
         width: image.width(),

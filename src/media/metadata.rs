@@ -239,7 +239,7 @@ fn gif(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
                     0xFF => {
                         let id = bytes.get(first + 1..first + 12);
                         bytes.get(first) == Some(&11)
-                            && matches!(id, Some(b"NETSCAPE2.0") | Some(b"ANIMEXTS1.0"))
+                            && matches!(id, Some(b"NETSCAPE2.0" | b"ANIMEXTS1.0"))
                     }
                     _ => false, // comments and anything unknown
                 };

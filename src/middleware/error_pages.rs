@@ -30,7 +30,7 @@ pub async fn error_pages(
         .request()
         .extensions()
         .get::<RequestId>()
-        .map(|id| id.to_string());
+        .map(ToString::to_string);
     let (code, message) = describe(&res, status);
     if status.is_server_error() {
         let cause = res.response().error().map(cause_chain).unwrap_or_default();

@@ -16,7 +16,7 @@ pub async fn request_log(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
     let method = req.method().clone();
     let path = crate::telemetry::redacted_path(req.path());
     let mut res = next.call(req).await?;

@@ -95,18 +95,15 @@ pub async fn start_import(
     }
     let multipart = Multipart::new(req.headers(), payload);
     let mut form = upload::receive(multipart, &state.media.storage, MAX_EXPORT_BYTES).await?;
-    let author_role = match form
+    let Ok(author_role) = form
         .field("author_role")
         .unwrap_or("author")
         .parse::<Role>()
-    {
-        Ok(role) => role,
-        Err(_) => {
-            return again(
-                "Choose the role of imported authors from the list.",
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+    else {
+        return again(
+            "Choose the role of imported authors from the list.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
     let file = match form.files.len() {
         0 => {

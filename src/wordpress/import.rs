@@ -807,7 +807,7 @@ impl Writer<'_> {
         }
         self.tag(conn, post_id, item, report)?;
         if placement.status == Status::Published && placement.deleted_at.is_none() {
-            report.redirects += self.redirects(conn, post_id, item, &slug)?;
+            report.redirects += Self::redirects(conn, post_id, item, &slug)?;
         }
         if let Some(wp_id) = item.wp_id {
             diesel::insert_into(imported_items::table)
@@ -986,7 +986,6 @@ impl Writer<'_> {
     /// permalink (whatever structure the site used). Addresses another redirect holds are
     /// left to it.
     fn redirects(
-        &self,
         conn: &mut DbConnection,
         post_id: i32,
         item: &Item,

@@ -539,7 +539,7 @@ fn category_attributes(start: &BytesStart) -> (String, String) {
     for attribute in start.attributes().flatten() {
         let value = attribute
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map(|v| v.into_owned())
+            .map(std::borrow::Cow::into_owned)
             .unwrap_or_default();
         match attribute.key.local_name().as_ref() {
             b"domain" => domain = value,

@@ -617,7 +617,7 @@ async fn crafted_records_are_refused_and_nothing_is_imported(backend: Backend) {
                     .unwrap()
                     .push(serde_json::json!({
                         "key": "session_key", "value": "x", "updated_at": "2024-01-01T00:00:00"
-                    }))
+                    }));
             },
             "session_key",
         ),

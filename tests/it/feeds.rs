@@ -40,7 +40,7 @@ fn add(
     posts::set_tags(
         &mut conn,
         id,
-        &tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        &tags.iter().map(ToString::to_string).collect::<Vec<_>>(),
     )
     .unwrap();
 }

@@ -50,7 +50,7 @@ fn add(
     };
     let at = published.map(|offset| Utc::now().naive_utc() + offset);
     let id = posts::create(&mut conn, kind, author, &content, status, at).unwrap();
-    let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+    let tags: Vec<String> = tags.iter().map(ToString::to_string).collect();
     posts::set_tags(&mut conn, id, &tags).unwrap();
     id
 }

@@ -557,7 +557,7 @@ mod tests {
             "a<br /> \n \nb",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         inputs.push("[a]".repeat(2000));
         inputs.push("[a ".repeat(30_000));
