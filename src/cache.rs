@@ -131,9 +131,20 @@ struct Pages {
     /// publication times (`clock::now`).
     next_publication: Option<chrono::NaiveDateTime>,
     known: bool,
+    /// Counts the clears: a page rendered while one happened may show what was there
+    /// before the change, so it is not kept (see [`PageCache::generation`]).
+    generation: u64,
 }
 
 impl Pages {
+    /// Empty, in the next generation.
+    fn reset(&mut self) {
+        *self = Pages {
+            generation: self.generation + 1,
+            ..Pages::default()
+        };
+    }
+
     fn remove(&mut self, key: &str) {
         if let Some(old) = self.entries.remove(key) {
             self.bytes -= old.page.cost(key);
@@ -188,7 +199,7 @@ impl PageCache {
         let mut pages = self.lock();
         let now = crate::clock::now();
         if pages.next_publication.is_some_and(|due| due <= now) {
-            *pages = Pages::default();
+            pages.reset();
             return None;
         }
         match pages.entries.get(key) {
@@ -197,24 +208,36 @@ impl PageCache {
         }
     }
 
+    /// The ticket a render takes before it reads anything: `put` keeps the page only if
+    /// no clear happened since, so a page read before a write can't be stored after the
+    /// write emptied the cache (and then served stale until it expires).
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
     /// Whether `put` needs to be told when the next scheduled post falls due.
     pub fn needs_schedule(&self) -> bool {
         self.max_bytes > 0 && !self.lock().known
     }
 
-    /// Keeps a page. `next_publication` (how long until the next scheduled post) is
-    /// required after a clear; pass None when `needs_schedule` was false.
+    /// Keeps a page rendered under the ticket `rendered_in` (from [`Self::generation`]).
+    /// `next_publication` (how long until the next scheduled post) is required after a
+    /// clear; pass None when `needs_schedule` was false.
     pub fn put(
         &self,
         key: String,
         page: Arc<CachedPage>,
         next_publication: Option<Option<Duration>>,
+        rendered_in: u64,
     ) {
         let cost = page.cost(&key);
         if cost > self.max_bytes {
             return; // also when the cache is off
         }
         let mut pages = self.lock();
+        if pages.generation != rendered_in {
+            return; // a change was made while it was rendered: it may predate it
+        }
         if let Some(next) = next_publication {
             // (Beyond what a date can hold is as good as never.)
             let now = crate::clock::now();
@@ -244,7 +267,7 @@ impl PageCache {
 
     /// After any change made through this node.
     pub fn clear(&self) {
-        *self.lock() = Pages::default();
+        self.lock().reset();
     }
 }
 
@@ -263,9 +286,9 @@ mod tests {
 
     fn cache(max_bytes: usize) -> PageCache {
         let cache = PageCache::new(max_bytes);
-        cache.put("/warm".into(), page(0), Some(None)); // learns the schedule
+        cache.put("/warm".into(), page(0), Some(None), cache.generation()); // learns the schedule
         cache.clear();
-        cache.put("/warm".into(), page(0), Some(None));
+        cache.put("/warm".into(), page(0), Some(None), cache.generation());
         cache
     }
 
@@ -273,7 +296,7 @@ mod tests {
     fn the_oldest_pages_make_room_within_the_byte_bound() {
         let cache = cache(10_000);
         for i in 0..20 {
-            cache.put(format!("/p{i}"), page(1_000), None);
+            cache.put(format!("/p{i}"), page(1_000), None, cache.generation());
             assert!(cache.lock().bytes <= 10_000);
         }
         assert!(cache.get("/p0").is_none(), "evicted");
@@ -287,7 +310,7 @@ mod tests {
     fn storing_a_key_again_replaces_it_and_keeps_the_queue_short() {
         let cache = cache(100_000);
         for _ in 0..1_000 {
-            cache.put("/same".into(), page(100), None);
+            cache.put("/same".into(), page(100), None, cache.generation());
         }
         let pages = cache.lock();
         assert_eq!(pages.entries.len(), 2);
@@ -298,11 +321,32 @@ mod tests {
     #[test]
     fn a_page_larger_than_the_cache_or_a_cache_of_zero_keeps_nothing() {
         let cache = cache(1_000);
-        cache.put("/big".into(), page(5_000), None);
+        cache.put("/big".into(), page(5_000), None, cache.generation());
         assert!(cache.get("/big").is_none());
         let off = PageCache::new(0);
-        off.put("/".into(), page(10), Some(None));
+        off.put("/".into(), page(10), Some(None), off.generation());
         assert!(off.get("/").is_none());
         assert!(!off.needs_schedule());
+    }
+
+    #[test]
+    fn a_page_rendered_while_a_change_emptied_the_cache_is_not_kept() {
+        let cache = cache(100_000);
+        let ticket = cache.generation();
+        // A write commits and empties the cache while the page is being rendered.
+        cache.clear();
+        cache.put("/article".into(), page(100), Some(None), ticket);
+        assert!(
+            cache.get("/article").is_none(),
+            "may show what was there before"
+        );
+        // Rendered after the change: kept.
+        cache.put("/article".into(), page(100), Some(None), cache.generation());
+        assert!(cache.get("/article").is_some());
+        // A scheduled post falling due empties the cache too, in a new generation.
+        let before = cache.generation();
+        cache.lock().next_publication = Some(crate::clock::now());
+        assert!(cache.get("/article").is_none());
+        assert_ne!(cache.generation(), before);
     }
 }

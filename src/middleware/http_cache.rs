@@ -136,6 +136,8 @@ pub async fn http_cache(
         return Ok(ServiceResponse::new(req.request().clone(), response));
     }
 
+    // Taken before the handler reads anything (see `PageCache::generation`).
+    let generation = state.as_ref().map(|s| s.pages.generation());
     let res = next.call(req).await?.map_into_boxed_body();
     // Only a logged-in user's write can change what the public sees; an anonymous POST
     // (a logout, or any admin form answered with "log in first") must not flush the cache.
@@ -172,17 +174,17 @@ pub async fn http_cache(
         content_type,
         etag: EntityTag::new_strong(hash[..32].to_owned()),
     });
-    if let Some(state) = &state
+    if let (Some(state), Some(generation)) = (&state, generation)
         && !sets_cookie
     {
-        remember(state, key, Arc::clone(&page)).await;
+        remember(state, key, Arc::clone(&page), generation).await;
     }
     let response = respond(&page, if_none_match.as_ref(), MISS);
     Ok(ServiceResponse::new(req, response))
 }
 
 /// Keeps the page; after a clear, first learns when the next scheduled post is due.
-async fn remember(state: &AppState, key: String, page: Arc<CachedPage>) {
+async fn remember(state: &AppState, key: String, page: Arc<CachedPage>, rendered_in: u64) {
     let schedule = if state.pages.needs_schedule() {
         let now = crate::clock::now();
         match db::run(&state.pool, move |conn| {
@@ -196,7 +198,7 @@ async fn remember(state: &AppState, key: String, page: Arc<CachedPage>) {
     } else {
         None
     };
-    state.pages.put(key, page, schedule);
+    state.pages.put(key, page, schedule, rendered_in);
 }
 
 /// The page, or 304 when the client already has it.
