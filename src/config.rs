@@ -145,8 +145,6 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Fill an empty site with generated authors, tags and published posts (for
-    /// benchmarks and demos).
     /// Write the whole site (users, posts and pages with revisions, tags, media, settings,
     /// redirects) to one portable archive that `folio import` loads into either backend.
     Export {
@@ -212,6 +210,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Fill an empty site with generated authors, tags and published posts (for
+    /// benchmarks and demos).
     Seed {
         /// How many posts (about a thousand words each).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
