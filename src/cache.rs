@@ -1,8 +1,18 @@
 //! In-process caches. Each node keeps its own; a node's own writes replace its copy at
 //! once, and other nodes see a change within the time-to-live.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
+use actix_web::http::header::{EntityTag, HeaderValue};
+use actix_web::web::Bytes;
+use tokio::sync::watch;
+
+use crate::compression::Encoding;
 
 use crate::db::{self, DbPool};
 use crate::domain::site::SiteSettings;
@@ -94,117 +104,333 @@ impl SettingsCache {
 /// after *another* node's change; this node's own changes clear the cache at once, and
 /// every page expires when the next scheduled post falls due.
 pub const PAGE_TTL: Duration = Duration::from_secs(10);
-/// What an entry costs beyond its key and body (the map slot, the header values, the
-/// eviction queue).
+/// What an entry costs beyond its key and bodies (the cache's slot, the header values,
+/// the hash).
 const ENTRY_OVERHEAD_BYTES: usize = 256;
+/// How long a request waits for another request's render of the same page before it
+/// renders the page itself.
+pub const RENDER_WAIT: Duration = Duration::from_secs(5);
 
-/// A rendered public page as it was sent.
+/// A rendered public page: the body as rendered and, once a client has asked for them,
+/// the same body compressed — each coding compressed once and then served from here.
+#[derive(Clone)]
 pub struct CachedPage {
-    pub body: actix_web::web::Bytes,
-    pub content_type: actix_web::http::header::HeaderValue,
-    pub etag: actix_web::http::header::EntityTag,
+    pub content_type: HeaderValue,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+    /// A digest of the rendered body: the identity ETag, and with a suffix each coding's.
+    hash: Arc<str>,
+    compressible: bool,
+    rendered: Instant,
 }
 
 impl CachedPage {
-    fn cost(&self, key: &str) -> usize {
-        key.len() + self.body.len() + self.content_type.len() + ENTRY_OVERHEAD_BYTES
-    }
-}
-
-struct Entry {
-    stored: Instant,
-    page: Arc<CachedPage>,
-    /// Which `put` stored it, to tell its place in the eviction queue from older ones.
-    serial: u64,
-}
-
-#[derive(Default)]
-struct Pages {
-    entries: std::collections::HashMap<String, Entry>,
-    /// Keys in the order they were stored, oldest first, with the serial of that `put`
-    /// (a key stored again leaves a stale place behind, skipped when evicting).
-    order: std::collections::VecDeque<(String, u64)>,
-    bytes: usize,
-    serial: u64,
-    /// When the next scheduled post becomes public (None: none scheduled); unknown
-    /// (`known == false`) right after a clear. On the server's clock, like the posts'
-    /// publication times (`clock::now`).
-    next_publication: Option<chrono::NaiveDateTime>,
-    known: bool,
-    /// Counts the clears: a page rendered while one happened may show what was there
-    /// before the change, so it is not kept (see [`PageCache::generation`]).
-    generation: u64,
-}
-
-impl Pages {
-    /// Empty, in the next generation.
-    fn reset(&mut self) {
-        *self = Pages {
-            generation: self.generation + 1,
-            ..Pages::default()
-        };
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Some(old) = self.entries.remove(key) {
-            self.bytes -= old.page.cost(key);
+    /// A page as rendered, not compressed yet.
+    pub fn new(body: Bytes, content_type: HeaderValue) -> Self {
+        use sha2::{Digest, Sha256};
+        let hash = format!("{:x}", Sha256::digest(&body));
+        Self {
+            compressible: content_type
+                .to_str()
+                .is_ok_and(crate::compression::is_compressible),
+            content_type,
+            identity: body,
+            gzip: None,
+            brotli: None,
+            hash: Arc::from(&hash[..32]),
+            rendered: Instant::now(),
         }
     }
 
-    /// Drops the oldest entries until `room` more bytes fit within `max_bytes`.
-    fn make_room(&mut self, room: usize, max_bytes: usize) {
-        while self.bytes + room > max_bytes {
-            let Some((key, serial)) = self.order.pop_front() else {
-                break;
-            };
-            if self.entries.get(&key).is_some_and(|e| e.serial == serial) {
-                self.remove(&key);
+    /// The coding this page goes out in to a client that accepts `wanted` best (identity
+    /// for a body not worth compressing).
+    pub fn encoding_for(&self, wanted: Encoding) -> Encoding {
+        if self.compressible {
+            wanted
+        } else {
+            Encoding::Identity
+        }
+    }
+
+    /// Whether the body depends on `Accept-Encoding` (for `Vary`).
+    pub fn varies(&self) -> bool {
+        self.compressible
+    }
+
+    /// The body in `encoding`, if this copy holds it (identity always).
+    pub fn body(&self, encoding: Encoding) -> Option<&Bytes> {
+        match encoding {
+            Encoding::Identity => Some(&self.identity),
+            Encoding::Gzip => self.gzip.as_ref(),
+            Encoding::Brotli => self.brotli.as_ref(),
+        }
+    }
+
+    /// A strong ETag per coding: the same page gzipped is another representation.
+    pub fn etag(&self, encoding: Encoding) -> EntityTag {
+        EntityTag::new_strong(format!("{}{}", self.hash, encoding.etag_suffix()))
+    }
+
+    /// This page also holding its body in `encoding` (compressed now, unless held).
+    #[must_use]
+    pub fn with(&self, encoding: Encoding) -> Self {
+        let mut page = self.clone();
+        if self.body(encoding).is_none() {
+            let body = Some(Bytes::from(encoding.compress(&self.identity)));
+            match encoding {
+                Encoding::Identity => {}
+                Encoding::Gzip => page.gzip = body,
+                Encoding::Brotli => page.brotli = body,
             }
         }
-        // Stale places of keys stored again: keep the queue proportional to the entries.
-        if self.order.len() > 2 * self.entries.len() + 64 {
-            let entries = &self.entries;
-            self.order
-                .retain(|(key, serial)| entries.get(key).is_some_and(|e| e.serial == *serial));
-        }
+        page
+    }
+
+    /// What it takes of the cache's byte bound.
+    fn cost(&self) -> usize {
+        self.identity.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.brotli.as_ref().map_or(0, Bytes::len)
+            + self.content_type.len()
+            + self.hash.len()
+            + ENTRY_OVERHEAD_BYTES
     }
 }
 
-/// Rendered public pages of this node, bounded in bytes (keys, bodies and bookkeeping);
-/// when full, the oldest pages make room. A bound of 0 turns it off.
+/// A page's place: the path with the parameters its route reads, in the generation it was
+/// rendered in. A clear starts a new generation, so no request after it can find (or wait
+/// for) a page rendered before it, even one stored late.
+#[derive(Clone, PartialEq, Eq)]
+struct PageKey {
+    generation: u64,
+    path: String,
+}
+
+impl Hash for PageKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        KeyRef {
+            generation: self.generation,
+            path: &self.path,
+        }
+        .hash(state);
+    }
+}
+
+/// A [`PageKey`] to look up without allocating.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    generation: u64,
+    path: &'a str,
+}
+
+impl quick_cache::Equivalent<PageKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &PageKey) -> bool {
+        self.generation == key.generation && self.path == key.path
+    }
+}
+
+/// Weighs an entry in bytes: its key and every body it holds, plus bookkeeping.
+#[derive(Clone)]
+struct Weigher;
+
+impl quick_cache::Weighter<PageKey, Arc<CachedPage>> for Weigher {
+    fn weight(&self, key: &PageKey, page: &Arc<CachedPage>) -> u64 {
+        u64::try_from(key.path.len() + page.cost()).unwrap_or(u64::MAX)
+    }
+}
+
+type Pages = quick_cache::sync::Cache<PageKey, Arc<CachedPage>, Weigher>;
+
+/// When the next scheduled post becomes public (None: none scheduled); unknown
+/// (`known == false`) right after a clear. On the server's clock, like the posts'
+/// publication times (`clock::now`).
+#[derive(Default)]
+struct Schedule {
+    next_publication: Option<chrono::NaiveDateTime>,
+    known: bool,
+}
+
+/// The page being rendered, for the requests waiting for it.
+type Rendering = watch::Receiver<Option<Arc<CachedPage>>>;
+type Renders = Arc<std::sync::Mutex<HashMap<PageKey, Rendering>>>;
+
+/// Rendered public pages of this node, in a concurrent cache (quick_cache, CLOCK-Pro
+/// eviction) bounded in bytes: keys, every body held and bookkeeping. A bound of 0 turns
+/// it off. One render per page at a time: requests for a page being rendered wait for it.
 pub struct PageCache {
-    max_bytes: usize,
-    pages: std::sync::Mutex<Pages>,
+    pages: Option<Pages>,
+    /// Counts the clears: a page rendered while one happened may show what was there
+    /// before the change, so it is not kept (see [`PageCache::generation`]).
+    generation: AtomicU64,
+    /// `schedule.next_publication` in milliseconds since the epoch (`i64::MAX`: none
+    /// known), for the check on every lookup without taking the lock.
+    due_millis: AtomicI64,
+    schedule: std::sync::Mutex<Schedule>,
+    renders: Renders,
+}
+
+/// What [`PageCache::lookup`] found.
+pub enum Lookup {
+    /// Cached, or just rendered by the request this one waited for.
+    Hit(Arc<CachedPage>),
+    /// Not cached and not being rendered: this request renders it, and the others for
+    /// the same page wait for it ([`Render::share`]) until the `Render` is dropped.
+    Render(Render),
+    /// Render it without the others: the cache is off, waiting took longer than
+    /// [`RENDER_WAIT`], or the render waited for did not give a page to share. The
+    /// generation ticket for [`PageCache::put`].
+    Bypass(u64),
+}
+
+/// The one render of a page under way; dropping it lets the waiting requests go.
+pub struct Render {
+    key: PageKey,
+    page: watch::Sender<Option<Arc<CachedPage>>>,
+    renders: Renders,
+}
+
+impl Render {
+    /// The generation ticket, taken before the render read anything.
+    pub fn generation(&self) -> u64 {
+        self.key.generation
+    }
+
+    /// Hands the rendered page to the requests waiting for it.
+    pub fn share(&self, page: &Arc<CachedPage>) {
+        self.page.send_replace(Some(Arc::clone(page)));
+    }
+}
+
+impl Drop for Render {
+    fn drop(&mut self) {
+        lock(&self.renders).remove(&self.key);
+        // Dropping the sender then wakes every waiter that got no page.
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing is left half-done under these locks: recover from a panicked holder.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PageCache {
     pub fn new(max_bytes: usize) -> Self {
+        let pages = (max_bytes > 0).then(|| {
+            // Each shard holds an equal part of the bound and admits pages up to 97 % of
+            // its part: shards of at least 4 MB (at most 8), so a large page still fits.
+            let shards = (max_bytes / (4 << 20)).clamp(1, 8);
+            let options = quick_cache::OptionsBuilder::new()
+                .estimated_items_capacity((max_bytes / 8192).max(32))
+                .weight_capacity(u64::try_from(max_bytes).unwrap_or(u64::MAX))
+                .shards(shards)
+                .build();
+            match options {
+                Ok(options) => Pages::with_options(
+                    options,
+                    Weigher,
+                    quick_cache::DefaultHashBuilder::default(),
+                    quick_cache::sync::DefaultLifecycle::default(),
+                ),
+                // (Only when a required option is missing; both are set above.)
+                Err(_) => Pages::with_weighter(32, u64::try_from(max_bytes).unwrap_or(0), Weigher),
+            }
+        });
         Self {
-            max_bytes,
-            pages: std::sync::Mutex::default(),
+            pages,
+            generation: AtomicU64::new(0),
+            due_millis: AtomicI64::new(i64::MAX),
+            schedule: std::sync::Mutex::default(),
+            renders: Renders::default(),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
-        self.pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A fresh copy of the page at `key`, if there is one.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        if self.max_bytes == 0 {
-            return None;
+        self.hit(key).map(|(page, _)| page)
+    }
+
+    /// A fresh copy of the page at `key` and the generation it was found in (the ticket
+    /// for storing it again with another coding).
+    pub fn hit(&self, key: &str) -> Option<(Arc<CachedPage>, u64)> {
+        let pages = self.pages.as_ref()?;
+        self.expire_when_due();
+        let generation = self.generation.load(SeqCst);
+        let page = pages.get(&KeyRef {
+            generation,
+            path: key,
+        })?;
+        (page.rendered.elapsed() < PAGE_TTL).then_some((page, generation))
+    }
+
+    /// The page at `key` from the cache, or from the request rendering it right now
+    /// (waiting at most [`RENDER_WAIT`]), or the news that this request renders it.
+    pub async fn lookup(&self, key: &str) -> Lookup {
+        if self.pages.is_none() {
+            return Lookup::Bypass(self.generation());
         }
-        let mut pages = self.lock();
+        if let Some(page) = self.get(key) {
+            return Lookup::Hit(page);
+        }
+        let key = PageKey {
+            generation: self.generation(),
+            path: key.to_owned(),
+        };
+        let rendering = {
+            let mut renders = lock(&self.renders);
+            if let Some(rendering) = renders.get(&key) {
+                rendering.clone()
+            } else {
+                let (page, rendering) = watch::channel(None);
+                renders.insert(key.clone(), rendering);
+                drop(renders);
+                let render = Render {
+                    key,
+                    page,
+                    renders: Arc::clone(&self.renders),
+                };
+                // A render that finished between the first look and now has stored it.
+                if let Some(page) = self.get(&render.key.path) {
+                    return Lookup::Hit(page);
+                }
+                return Lookup::Render(render);
+            }
+        };
+        let mut rendering = rendering;
+        let waited = actix_web::rt::time::timeout(RENDER_WAIT, rendering.wait_for(Option::is_some));
+        match waited.await {
+            Ok(Ok(page)) => match page.as_ref() {
+                Some(page) => Lookup::Hit(Arc::clone(page)),
+                None => Lookup::Bypass(key.generation),
+            },
+            // Too slow, or the render gave nothing to share (an error, a cookie).
+            _ => Lookup::Bypass(key.generation),
+        }
+    }
+
+    /// Empties the cache when the next scheduled post has become public.
+    fn expire_when_due(&self) {
         let now = crate::clock::now();
-        if pages.next_publication.is_some_and(|due| due <= now) {
-            pages.reset();
-            return None;
+        if now.and_utc().timestamp_millis() < self.due_millis.load(SeqCst) {
+            return;
         }
-        match pages.entries.get(key) {
-            Some(entry) if entry.stored.elapsed() < PAGE_TTL => Some(Arc::clone(&entry.page)),
-            _ => None,
+        let mut schedule = lock(&self.schedule);
+        if schedule.next_publication.is_some_and(|due| due <= now) {
+            self.reset(&mut schedule);
+        }
+    }
+
+    /// A new generation with an unknown schedule; the pages go.
+    fn reset(&self, schedule: &mut std::sync::MutexGuard<'_, Schedule>) {
+        // First the generation, then the pages: a `put` either sees the new generation
+        // when it checks again after inserting, or inserted before this clear.
+        self.generation.fetch_add(1, SeqCst);
+        **schedule = Schedule::default();
+        self.due_millis.store(i64::MAX, SeqCst);
+        if let Some(pages) = &self.pages {
+            pages.clear();
         }
     }
 
@@ -212,12 +438,12 @@ impl PageCache {
     /// no clear happened since, so a page read before a write can't be stored after the
     /// write emptied the cache (and then served stale until it expires).
     pub fn generation(&self) -> u64 {
-        self.lock().generation
+        self.generation.load(SeqCst)
     }
 
     /// Whether `put` needs to be told when the next scheduled post falls due.
     pub fn needs_schedule(&self) -> bool {
-        self.max_bytes > 0 && !self.lock().known
+        self.pages.is_some() && !lock(&self.schedule).known
     }
 
     /// Keeps a page rendered under the ticket `rendered_in` (from [`Self::generation`]).
@@ -230,58 +456,73 @@ impl PageCache {
         next_publication: Option<Option<Duration>>,
         rendered_in: u64,
     ) {
-        let cost = page.cost(&key);
-        if cost > self.max_bytes {
-            return; // also when the cache is off
-        }
-        let mut pages = self.lock();
-        if pages.generation != rendered_in {
-            return; // a change was made while it was rendered: it may predate it
-        }
-        if let Some(next) = next_publication {
-            // (Beyond what a date can hold is as good as never.)
-            let now = crate::clock::now();
-            pages.next_publication = next
-                .and_then(|wait| chrono::TimeDelta::from_std(wait).ok())
-                .and_then(|wait| now.checked_add_signed(wait));
-            pages.known = true;
-        }
-        if !pages.known {
+        let Some(pages) = &self.pages else {
             return;
+        };
+        {
+            let mut schedule = lock(&self.schedule);
+            if self.generation() != rendered_in {
+                return; // a change was made while it was rendered: it may predate it
+            }
+            if let Some(next) = next_publication {
+                // (Beyond what a date can hold is as good as never.)
+                let now = crate::clock::now();
+                schedule.next_publication = next
+                    .and_then(|wait| chrono::TimeDelta::from_std(wait).ok())
+                    .and_then(|wait| now.checked_add_signed(wait));
+                schedule.known = true;
+                self.due_millis.store(
+                    schedule
+                        .next_publication
+                        .map_or(i64::MAX, |due| due.and_utc().timestamp_millis()),
+                    SeqCst,
+                );
+            }
+            if !schedule.known {
+                return;
+            }
         }
-        pages.remove(&key);
-        pages.make_room(cost, self.max_bytes);
-        pages.serial += 1;
-        let serial = pages.serial;
-        pages.order.push_back((key.clone(), serial));
-        pages.bytes += cost;
-        pages.entries.insert(
-            key,
-            Entry {
-                stored: Instant::now(),
-                page,
-                serial,
+        let path = key.clone();
+        pages.insert(
+            PageKey {
+                generation: rendered_in,
+                path: key,
             },
+            Arc::clone(&page),
         );
+        if self.generation() != rendered_in {
+            // Cleared meanwhile: under its old key nobody finds it; don't let it take room.
+            pages.remove_if(
+                &KeyRef {
+                    generation: rendered_in,
+                    path: &path,
+                },
+                |kept| Arc::ptr_eq(kept, &page),
+            );
+        }
     }
 
     /// After any change made through this node.
     pub fn clear(&self) {
-        self.lock().reset();
+        let mut schedule = lock(&self.schedule);
+        self.reset(&mut schedule);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::{EntityTag, HeaderValue};
+    use quick_cache::Weighter as _;
 
     fn page(bytes: usize) -> Arc<CachedPage> {
-        Arc::new(CachedPage {
-            body: vec![b'x'; bytes].into(),
-            content_type: HeaderValue::from_static("text/html"),
-            etag: EntityTag::new_strong("e".into()),
-        })
+        Arc::new(CachedPage::new(
+            vec![b'x'; bytes].into(),
+            HeaderValue::from_static("text/html"),
+        ))
+    }
+
+    fn weight(cache: &PageCache) -> u64 {
+        cache.pages.as_ref().map_or(0, Pages::weight)
     }
 
     fn cache(max_bytes: usize) -> PageCache {
@@ -293,29 +534,54 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_pages_make_room_within_the_byte_bound() {
-        let cache = cache(10_000);
-        for i in 0..20 {
+    fn pages_are_weighed_in_bytes_and_evicted_within_the_bound() {
+        let cache = cache(100_000);
+        for i in 0..500 {
             cache.put(format!("/p{i}"), page(1_000), None, cache.generation());
-            assert!(cache.lock().bytes <= 10_000);
+            assert!(weight(&cache) <= 100_000, "{}", weight(&cache));
         }
-        assert!(cache.get("/p0").is_none(), "evicted");
-        assert!(cache.get("/p19").is_some());
-        let pages = cache.lock();
-        let counted: usize = pages.entries.iter().map(|(k, e)| e.page.cost(k)).sum();
-        assert_eq!(pages.bytes, counted);
+        let kept = (0..500)
+            .filter(|i| cache.get(&format!("/p{i}")).is_some())
+            .count();
+        assert!(kept > 10 && kept < 100, "{kept} pages of ~1.3 KB in 100 KB");
+        let one = page(1_000);
+        assert_eq!(
+            Weigher.weight(
+                &PageKey {
+                    generation: 0,
+                    path: "/p1".into()
+                },
+                &one
+            ),
+            (3 + 1_000 + "text/html".len() + 32 + ENTRY_OVERHEAD_BYTES) as u64
+        );
     }
 
     #[test]
-    fn storing_a_key_again_replaces_it_and_keeps_the_queue_short() {
+    fn every_body_held_counts_toward_the_bound() {
+        let body = "<p>Some words that compress well.</p>\n".repeat(250);
+        let plain = CachedPage::new(body.into(), HeaderValue::from_static("text/html"));
+        let both = plain.with(Encoding::Brotli).with(Encoding::Gzip);
+        let (br, gz) = (
+            both.body(Encoding::Brotli).map_or(0, Bytes::len),
+            both.body(Encoding::Gzip).map_or(0, Bytes::len),
+        );
+        assert!(br > 0 && gz > 0 && br < 1_000 && gz < 1_000);
+        assert_eq!(both.cost(), plain.cost() + br + gz);
+        assert_ne!(both.etag(Encoding::Brotli), both.etag(Encoding::Gzip));
+        assert_ne!(both.etag(Encoding::Identity), both.etag(Encoding::Gzip));
+        // Not worth compressing: always identity.
+        let png = CachedPage::new(vec![0; 100].into(), HeaderValue::from_static("image/png"));
+        assert_eq!(png.encoding_for(Encoding::Brotli), Encoding::Identity);
+    }
+
+    #[test]
+    fn storing_a_key_again_replaces_it() {
         let cache = cache(100_000);
         for _ in 0..1_000 {
             cache.put("/same".into(), page(100), None, cache.generation());
         }
-        let pages = cache.lock();
-        assert_eq!(pages.entries.len(), 2);
-        assert!(pages.order.len() <= 2 * 2 + 64 + 1);
-        assert_eq!(pages.bytes, page(100).cost("/same") + page(0).cost("/warm"));
+        assert_eq!(cache.pages.as_ref().map(Pages::len), Some(2));
     }
 
     #[test]
@@ -323,6 +589,7 @@ mod tests {
         let cache = cache(1_000);
         cache.put("/big".into(), page(5_000), None, cache.generation());
         assert!(cache.get("/big").is_none());
+        assert!(weight(&cache) <= 1_000);
         let off = PageCache::new(0);
         off.put("/".into(), page(10), Some(None), off.generation());
         assert!(off.get("/").is_none());
@@ -332,6 +599,7 @@ mod tests {
     #[test]
     fn a_page_rendered_while_a_change_emptied_the_cache_is_not_kept() {
         let cache = cache(100_000);
+        let before = weight(&cache);
         let ticket = cache.generation();
         // A write commits and empties the cache while the page is being rendered.
         cache.clear();
@@ -340,13 +608,87 @@ mod tests {
             cache.get("/article").is_none(),
             "may show what was there before"
         );
+        assert!(weight(&cache) <= before, "and takes no room");
         // Rendered after the change: kept.
         cache.put("/article".into(), page(100), Some(None), cache.generation());
         assert!(cache.get("/article").is_some());
         // A scheduled post falling due empties the cache too, in a new generation.
         let before = cache.generation();
-        cache.lock().next_publication = Some(crate::clock::now());
+        cache.put(
+            "/article".into(),
+            page(100),
+            Some(Some(Duration::ZERO)),
+            cache.generation(),
+        );
         assert!(cache.get("/article").is_none());
         assert_ne!(cache.generation(), before);
+        assert!(cache.needs_schedule());
+    }
+
+    #[tokio::test]
+    async fn one_render_per_page_and_the_others_get_its_page() {
+        let cache = Arc::new(cache(100_000));
+        let Lookup::Render(render) = cache.lookup("/slow").await else {
+            panic!("the first request renders");
+        };
+        let waiters: Vec<_> = (0..10)
+            .map(|_| {
+                let cache = Arc::clone(&cache);
+                tokio::spawn(async move { cache.lookup("/slow").await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        let rendered = page(100);
+        render.share(&rendered);
+        cache.put(
+            "/slow".into(),
+            Arc::clone(&rendered),
+            None,
+            render.generation(),
+        );
+        drop(render);
+        for waiter in waiters {
+            match waiter.await.unwrap() {
+                Lookup::Hit(page) => assert!(Arc::ptr_eq(&page, &rendered)),
+                _ => panic!("a waiter rendered again"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_render_that_shares_nothing_lets_the_waiters_render() {
+        let cache = Arc::new(cache(100_000));
+        let Lookup::Render(render) = cache.lookup("/cookie").await else {
+            panic!("the first request renders");
+        };
+        let waiter = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.lookup("/cookie").await })
+        };
+        tokio::task::yield_now().await;
+        drop(render); // e.g. the page set a cookie, or failed
+        assert!(matches!(waiter.await.unwrap(), Lookup::Bypass(_)));
+        // And the next request leads a render of its own.
+        assert!(matches!(cache.lookup("/cookie").await, Lookup::Render(_)));
+    }
+
+    #[tokio::test]
+    async fn a_clear_starts_new_renders_instead_of_waiting_for_old_ones() {
+        let cache = cache(100_000);
+        let Lookup::Render(_old) = cache.lookup("/").await else {
+            panic!("renders");
+        };
+        cache.clear();
+        assert!(
+            matches!(cache.lookup("/").await, Lookup::Render(_)),
+            "a request after the write must not get the page read before it"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_the_cache_off_every_request_renders() {
+        let off = PageCache::new(0);
+        assert!(matches!(off.lookup("/").await, Lookup::Bypass(_)));
+        assert!(matches!(off.lookup("/").await, Lookup::Bypass(_)));
     }
 }

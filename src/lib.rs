@@ -7,6 +7,7 @@ pub mod backup;
 pub mod cache;
 pub mod cli;
 pub mod clock;
+pub mod compression;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -88,6 +88,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_log))
             .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(from_fn(crate::middleware::encoding::negotiate_encoding))
             .wrap(from_fn(cached_pages))
     })
     .workers(config.workers)

@@ -6,18 +6,22 @@
 //! The page cache never serves what this node's own writes made stale: any successful
 //! state-changing request by a logged-in user clears it. Every page also expires when the next scheduled post
 //! falls due, and after `cache::PAGE_TTL` (the bound on other nodes' changes).
+//!
+//! Pages go out compressed when the client accepts it (brotli, else gzip), each coding
+//! compressed once and kept beside the page in the cache, with its own strong ETag and
+//! `Vary: Accept-Encoding`. Requests for a page being rendered wait for that render.
 
 use std::sync::Arc;
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, EntityTag, HeaderValue, IfNoneMatch};
+use actix_web::http::header::{self, HeaderMap, HeaderValue, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
-use sha2::{Digest, Sha256};
 
-use crate::cache::CachedPage;
+use crate::cache::{CachedPage, Lookup, PageCache};
+use crate::compression::{Encoding, Negotiated};
 use crate::db;
 use crate::state::AppState;
 use crate::store::public;
@@ -36,10 +40,17 @@ pub async fn cached_pages(
     if matches!(*req.method(), Method::GET | Method::HEAD)
         && let Some(key) = cache_key(&req)
         && let Some(state) = req.app_data::<web::Data<AppState>>()
-        && let Some(page) = state.pages.get(&key)
+        && let Some((page, ticket)) = state.pages.hit(&key)
     {
         let started = std::time::Instant::now();
-        let mut response = respond(&page, req.get_header::<IfNoneMatch>().as_ref(), HIT);
+        let encoding = Encoding::negotiate(accept_encoding(req.headers()));
+        let page = holding(&state.pages, &key, page, encoding, ticket);
+        let mut response = respond(
+            &page,
+            encoding,
+            req.get_header::<IfNoneMatch>().as_ref(),
+            HIT,
+        );
         super::security_headers::apply(response.headers_mut(), false);
         let request_id = super::request_log::new_request_id();
         if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -127,17 +138,27 @@ pub async fn http_cache(
         _ => None,
     };
     let if_none_match = req.get_header::<IfNoneMatch>();
+    let encoding = Encoding::negotiate(accept_encoding(req.headers()));
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
-    if let Some(key) = &key
-        && let Some(page) = state.as_ref().and_then(|s| s.pages.get(key))
-    {
-        let response = respond(&page, if_none_match.as_ref(), HIT);
-        return Ok(ServiceResponse::new(req.request().clone(), response));
+    // Taken before the handler reads anything (see `PageCache::generation`).
+    let mut generation = state.as_ref().map(|s| s.pages.generation());
+    let mut render = None;
+    if let (Some(key), Some(state)) = (&key, &state) {
+        match state.pages.lookup(key).await {
+            Lookup::Hit(page) => {
+                let page = holding(&state.pages, key, page, encoding, generation.unwrap_or(0));
+                let response = respond(&page, encoding, if_none_match.as_ref(), HIT);
+                return Ok(ServiceResponse::new(req.request().clone(), response));
+            }
+            Lookup::Render(one) => {
+                generation = Some(one.generation());
+                render = Some(one);
+            }
+            Lookup::Bypass(ticket) => generation = Some(ticket),
+        }
     }
 
-    // Taken before the handler reads anything (see `PageCache::generation`).
-    let generation = state.as_ref().map(|s| s.pages.generation());
     let res = next.call(req).await?.map_into_boxed_body();
     // Only a logged-in user's write can change what the public sees; an anonymous POST
     // (a logout, or any admin form answered with "log in first") must not flush the cache.
@@ -154,6 +175,7 @@ pub async fn http_cache(
     let Some(key) = key else {
         return Ok(res);
     };
+    // Not a page to keep: dropping `render` lets any waiting request render its own.
     if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return Ok(res);
     }
@@ -168,19 +190,45 @@ pub async fn http_cache(
     let bytes = body::to_bytes(response.into_body())
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
-    let hash = format!("{:x}", Sha256::digest(&bytes));
-    let page = Arc::new(CachedPage {
-        body: bytes,
-        content_type,
-        etag: EntityTag::new_strong(hash[..32].to_owned()),
-    });
+    let page = CachedPage::new(bytes, content_type);
+    let page = Arc::new(page.with(page.encoding_for(encoding)));
     if let (Some(state), Some(generation)) = (&state, generation)
         && !sets_cookie
     {
+        if let Some(render) = &render {
+            render.share(&page);
+        }
         remember(state, key, Arc::clone(&page), generation).await;
     }
-    let response = respond(&page, if_none_match.as_ref(), MISS);
+    drop(render);
+    let response = respond(&page, encoding, if_none_match.as_ref(), MISS);
     Ok(ServiceResponse::new(req, response))
+}
+
+/// The request's `Accept-Encoding`, if any (unreadable counts as absent).
+fn accept_encoding(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+}
+
+/// The cached page, holding its body in the coding the client wants: compressed now the
+/// first time a client asks for that coding, and kept (under the ticket taken before the
+/// page was read from the cache, so a clear in between keeps it out).
+fn holding(
+    pages: &PageCache,
+    key: &str,
+    page: Arc<CachedPage>,
+    encoding: Encoding,
+    ticket: u64,
+) -> Arc<CachedPage> {
+    let encoding = page.encoding_for(encoding);
+    if page.body(encoding).is_some() {
+        return page;
+    }
+    let page = Arc::new(page.with(encoding));
+    pages.put(key.to_owned(), Arc::clone(&page), None, ticket);
+    page
 }
 
 /// Keeps the page; after a clear, first learns when the next scheduled post is due.
@@ -201,15 +249,26 @@ async fn remember(state: &AppState, key: String, page: Arc<CachedPage>, rendered
     state.pages.put(key, page, schedule, rendered_in);
 }
 
-/// The page, or 304 when the client already has it.
+/// The page in the coding negotiated (identity if it doesn't hold that one), or 304 when
+/// the client already has that representation.
 fn respond(
     page: &CachedPage,
+    encoding: Encoding,
     if_none_match: Option<&IfNoneMatch>,
     x_cache: &'static str,
 ) -> HttpResponse {
+    let wanted = page.encoding_for(encoding);
+    let (encoding, body) = match page.body(wanted) {
+        Some(body) => (wanted, body.clone()),
+        None => (
+            Encoding::Identity,
+            page.body(Encoding::Identity).cloned().unwrap_or_default(),
+        ),
+    };
+    let etag = page.etag(encoding);
     let unchanged = match if_none_match {
         Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&page.etag)),
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
         None => false,
     };
     let mut response = if unchanged {
@@ -218,15 +277,23 @@ fn respond(
         HttpResponse::Ok()
     };
     response
-        .insert_header(header::ETag(page.etag.clone()))
+        .insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL))
         .insert_header((X_CACHE, x_cache));
+    if page.varies() {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+    }
+    // Already in its final coding: `Compress` and `middleware::encoding` leave it alone.
+    response.extensions_mut().insert(Negotiated);
     if unchanged {
         return response.finish();
     }
+    if let Some(coding) = encoding.header_value() {
+        response.insert_header((header::CONTENT_ENCODING, coding));
+    }
     response
         .insert_header((header::CONTENT_TYPE, page.content_type.clone()))
-        .body(page.body.clone())
+        .body(body)
 }
 
 /// Pages and feeds of the public site; not the admin, the API, previews or static files

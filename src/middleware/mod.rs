@@ -1,15 +1,20 @@
 //! Middleware. Outermost first, as `startup` wraps the App (actix runs the last `.wrap`
 //! first):
 //! 1. `http_cache::cached_pages`: a page this node has cached is answered here at once;
-//! 2. the request span and id (tracing-actix-web, `telemetry::RequestSpan`);
-//! 3. `request_log`: the access log and `X-Request-Id`;
-//! 4. `security_headers`;
-//! 5. `http_cache::http_cache`: ETag, 304, HEAD, `Cache-Control`, filling the page cache;
-//! 6. `error_pages`: every error response as the styled page (JSON under `/api/`);
-//! 7. the session (actix-session, encrypted cookie);
-//! 8. `csrf`: the token check of state-changing requests, next to the handlers.
+//! 2. `encoding::negotiate_encoding`: picks the content coding once; fixes ETag and `Vary`
+//!    of what the next layer compressed;
+//! 3. actix-web's `Compress`: compresses whatever isn't in its coding already;
+//! 4. the request span and id (tracing-actix-web, `telemetry::RequestSpan`);
+//! 5. `request_log`: the access log and `X-Request-Id`;
+//! 6. `security_headers`;
+//! 7. `http_cache::http_cache`: ETag, 304, HEAD, `Cache-Control`, compressed pages, filling
+//!    the page cache (one render per page at a time);
+//! 8. `error_pages`: every error response as the styled page (JSON under `/api/`);
+//! 9. the session (actix-session, encrypted cookie);
+//! 10. `csrf`: the token check of state-changing requests, next to the handlers.
 
 pub mod csrf;
+pub mod encoding;
 pub mod error_pages;
 pub mod http_cache;
 pub mod request_log;

@@ -1,20 +1,26 @@
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 
-use crate::assets::{self, StaticFiles};
+use crate::assets;
+use crate::compression::{Encoding, Negotiated};
 use crate::error::{AppError, AppResult};
 
-/// Embedded static files with a strong ETag. A request carrying the current fingerprint
-/// (`?v=…`, as templates link them) may be cached for a year; others revalidate.
+/// Embedded static files, compressed ahead (brotli or gzip, as the client accepts) with a
+/// strong ETag per coding. A request carrying the current fingerprint (`?v=…`, as templates
+/// link them) may be cached for a year; others revalidate.
 #[get("/static/{path:.*}")]
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let path = path.into_inner();
-    let file = StaticFiles::get(&path).ok_or_else(AppError::not_found)?;
-    let hash = assets::content_hash(&path).ok_or_else(AppError::not_found)?;
-    let etag = EntityTag::new_strong(hash.clone());
+    let asset = assets::asset(&path.into_inner()).ok_or_else(AppError::not_found)?;
+    let encoding = Encoding::negotiate(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok()),
+    );
+    let (encoding, body) = asset.body(encoding);
+    let etag = EntityTag::new_strong(format!("{}{}", asset.hash, encoding.etag_suffix()));
     let fingerprinted = req.query_string().split('&').any(|pair| {
         pair.strip_prefix("v=")
-            .is_some_and(|v| !v.is_empty() && hash.starts_with(v))
+            .is_some_and(|v| !v.is_empty() && asset.hash.starts_with(v))
     });
     let cache_control = if fingerprinted {
         "public, max-age=31536000, immutable"
@@ -35,10 +41,16 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpR
     response
         .insert_header(header::ETag(etag))
         .insert_header((header::CACHE_CONTROL, cache_control));
+    if asset.varies() {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+    }
+    // In its final coding already: the compression layers leave it alone.
+    response.extensions_mut().insert(Negotiated);
     if unchanged {
         return Ok(response.finish());
     }
-    Ok(response
-        .content_type(file.metadata.mimetype())
-        .body(file.data.into_owned()))
+    if let Some(coding) = encoding.header_value() {
+        response.insert_header((header::CONTENT_ENCODING, coding));
+    }
+    Ok(response.content_type(asset.mime.as_str()).body(body))
 }

@@ -17,6 +17,7 @@ mod exposure;
 mod feeds;
 mod limits;
 mod media;
+mod page_cache;
 mod posts;
 mod server;
 mod settings;
