@@ -291,14 +291,16 @@ fn ranked_candidates(
         .bind::<BigInt, _>(SEARCH_CANDIDATES)
         .bind::<Timestamp, _>(now)
         .load::<Candidate>(inner),
+        // The GIN index finds the matches; they are ranked by the small `rank_vector`
+        // (title and opening words), never by detoasting each one's full vector.
         DbConnection::Postgresql(inner) => diesel::sql_query(
             "WITH c AS MATERIALIZED ( \
-               SELECT p.id, p.status, p.published_at, p.deleted_at, p.search_vector \
+               SELECT p.id, p.status, p.published_at, p.deleted_at, p.rank_vector \
                FROM posts p WHERE p.search_vector @@ to_tsquery('simple', $1) \
                ORDER BY p.id DESC LIMIT $2) \
              SELECT c.id AS id, \
                (c.status = 'published' AND c.published_at <= $3 AND c.deleted_at IS NULL) AS visible \
-             FROM c ORDER BY ts_rank(c.search_vector, to_tsquery('simple', $1)) DESC, \
+             FROM c ORDER BY ts_rank(c.rank_vector, to_tsquery('simple', $1)) DESC, \
                c.published_at DESC, c.id DESC",
         )
         .bind::<Text, _>(tsquery(words, prefix))
