@@ -2,13 +2,18 @@
 # Import speed and peak memory of `folio import-wordpress` on a generated WordPress export
 # (default 10,000 posts by 20 authors, 50 categories, 200 tags) into a fresh SQLite site, or
 # into PostgreSQL with FOLIO_DATABASE_URL set (an empty database).
-# Usage: bash bench/wordpress.sh [POSTS]
+# Usage: bash bench/wordpress.sh [POSTS]     (BIN=path/to/folio to time another build;
+#        ROUND_TRIPS=1 counts PostgreSQL round trips per post instead of timing)
 set -euo pipefail
 posts=${1:-10000}
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/folio-rel}
-cargo build --release --quiet
-bin=$CARGO_TARGET_DIR/release/folio
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  cargo build --release --quiet --bin folio
+  bin=$CARGO_TARGET_DIR/release/folio
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$work/export.xml" "$posts" <<'PY'
@@ -35,4 +40,12 @@ PY
 echo "export: $(du -h "$work/export.xml" | cut -f1), $posts posts"
 export FOLIO_DATA_DIR=$work/data
 echo "$(head -c 24 /dev/urandom | base64)" | "$bin" user create --email admin@example.com --name Admin --role admin --password-stdin >/dev/null
-/usr/bin/time -f "peak memory (max RSS): %M kB, wall %e s" "$bin" import-wordpress "$work/export.xml" 2>&1 | grep -E "Imported|peak memory"
+if [ -n "${ROUND_TRIPS:-}" ]; then
+  # PostgreSQL round trips: libpq sends each statement (or batch) with one sendto(2).
+  # strace slows the import: its speed is not measured in this mode.
+  strace -f -c -e trace=sendto -o "$work/strace" "$bin" import-wordpress "$work/export.xml" | grep Imported
+  calls=$(awk '$NF == "sendto" { print $4 }' "$work/strace")
+  echo "sendto calls (round trips to the database): $calls, per post: $(python3 -c "print(round($calls / $posts, 2))")"
+else
+  /usr/bin/time -f "peak memory (max RSS): %M kB, wall %e s" "$bin" import-wordpress "$work/export.xml" 2>&1 | grep -E "Imported|peak memory"
+fi

@@ -248,20 +248,86 @@ pub fn json(feed: &Feed<'_>) -> String {
     render::escape::json_without_markup(&document)
 }
 
+/// The sitemap protocol's limit on the addresses of one file (and of the files of an index).
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// The protocol's limit on one file's size, uncompressed. A `<url>` of a slug (at most
+/// 91 characters, mostly ASCII) takes a few hundred bytes, so [`SITEMAP_MAX_URLS`] of them
+/// stay far below it; only slugs of 91 characters outside the Basic Multilingual Plane
+/// (12 bytes each once percent-encoded) could exceed it, and then the index is served.
+pub const SITEMAP_MAX_BYTES: usize = 50 * 1024 * 1024;
+
+/// The two kinds of sitemap file behind an index: posts and pages
+/// (`/sitemap-posts-N.xml`), and the home page with the tag and author archives
+/// (`/sitemap-archives-N.xml`), each cut into files of [`SITEMAP_MAX_URLS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SitemapSection {
+    Posts,
+    Archives,
+}
+
+impl SitemapSection {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "posts" => Some(Self::Posts),
+            "archives" => Some(Self::Archives),
+            _ => None,
+        }
+    }
+
+    /// The path of the section's file `number` (from 1).
+    pub fn path(self, number: usize) -> String {
+        let name = match self {
+            Self::Posts => "posts",
+            Self::Archives => "archives",
+        };
+        format!("/sitemap-{name}-{number}.xml")
+    }
+}
+
+/// How many files a section of `count` addresses takes (at least one: an index always
+/// lists the archives file, which holds the home page).
+pub fn sitemap_files(count: usize) -> usize {
+    count.div_ceil(SITEMAP_MAX_URLS).max(1)
+}
+
+/// The range of a section's addresses that its file `number` (from 1) holds; `None` for
+/// a file the section doesn't have.
+pub fn sitemap_file_range(count: usize, number: usize) -> Option<std::ops::Range<usize>> {
+    (number >= 1 && number <= sitemap_files(count)).then(|| {
+        let start = (number - 1) * SITEMAP_MAX_URLS;
+        start..(start + SITEMAP_MAX_URLS).min(count)
+    })
+}
+
 /// The sitemap protocol's XML, with absolute URLs: one `<url>` per entry.
 pub fn sitemap(base: &url::Url, entries: &[SitemapEntry]) -> Result<String, std::io::Error> {
+    sitemap_document(base, "urlset", "url", entries)
+}
+
+/// A sitemap index: one `<sitemap>` per file (its path and when its newest entry changed).
+pub fn sitemap_index(base: &url::Url, files: &[SitemapEntry]) -> Result<String, std::io::Error> {
+    sitemap_document(base, "sitemapindex", "sitemap", files)
+}
+
+fn sitemap_document(
+    base: &url::Url,
+    root: &str,
+    element: &str,
+    entries: &[SitemapEntry],
+) -> Result<String, std::io::Error> {
     use quick_xml::Writer;
     use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
     fn io(e: impl std::fmt::Display) -> std::io::Error {
         std::io::Error::other(e.to_string())
     }
-    let mut writer = Writer::new(Vec::new());
+    let mut writer = Writer::new(Vec::with_capacity(64 + entries.len() * 128));
     writer
         .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
         .map_err(io)?;
-    let mut urlset = BytesStart::new("urlset");
-    urlset.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
-    writer.write_event(Event::Start(urlset)).map_err(io)?;
+    let mut start = BytesStart::new(root);
+    start.push_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"));
+    writer.write_event(Event::Start(start)).map_err(io)?;
     for entry in entries {
         let loc = base
             .join(&entry.path)
@@ -270,7 +336,7 @@ pub fn sitemap(base: &url::Url, entries: &[SitemapEntry]) -> Result<String, std:
             .format("%Y-%m-%dT%H:%M:%S%:z")
             .to_string();
         writer
-            .create_element("url")
+            .create_element(element)
             .write_inner_content(|w| {
                 w.create_element("loc")
                     .write_text_content(BytesText::new(&loc))?;
@@ -281,7 +347,32 @@ pub fn sitemap(base: &url::Url, entries: &[SitemapEntry]) -> Result<String, std:
             .map_err(io)?;
     }
     writer
-        .write_event(Event::End(BytesEnd::new("urlset")))
+        .write_event(Event::End(BytesEnd::new(root)))
         .map_err(io)?;
     String::from_utf8(writer.into_inner()).map_err(io)
+}
+
+#[cfg(test)]
+mod sitemap_tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_cut_into_files_of_the_protocols_limit() {
+        assert_eq!(sitemap_files(0), 1);
+        assert_eq!(sitemap_files(SITEMAP_MAX_URLS), 1);
+        assert_eq!(sitemap_files(SITEMAP_MAX_URLS + 1), 2);
+        assert_eq!(sitemap_file_range(10, 1), Some(0..10));
+        assert_eq!(sitemap_file_range(10, 2), None);
+        assert_eq!(sitemap_file_range(10, 0), None);
+        assert_eq!(
+            sitemap_file_range(SITEMAP_MAX_URLS + 1, 2),
+            Some(SITEMAP_MAX_URLS..SITEMAP_MAX_URLS + 1)
+        );
+        assert_eq!(SitemapSection::Posts.path(3), "/sitemap-posts-3.xml");
+        assert_eq!(
+            SitemapSection::parse("archives"),
+            Some(SitemapSection::Archives)
+        );
+        assert_eq!(SitemapSection::parse("pages"), None);
+    }
 }

@@ -121,6 +121,57 @@ pub fn fresh_id(conn: &mut DbConnection, table: &str) -> QueryResult<i32> {
     Ok(found.id)
 }
 
+/// Inserts many rows in one statement (`diesel::insert_into(table).values(rows)`): diesel's
+/// multi-row insert doesn't compile through the two-backend connection, so it runs on the
+/// concrete one. The rows must give every column a value (SQLite has no `DEFAULT` in a
+/// multi-row `VALUES`); keep them to a few thousand bound parameters.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Postgresql(inner) => {
+                diesel::insert_into($table).values($rows).execute(inner)
+            }
+            $crate::db::DbConnection::Sqlite(inner) => {
+                diesel::insert_into($table).values($rows).execute(inner)
+            }
+        }
+    }};
+}
+pub(crate) use insert_rows;
+
+/// `count` ids for new rows of `table` (one of the imported tables) that no row has ever
+/// had, in one round trip: PostgreSQL's sequence hands them out; on SQLite they follow
+/// [`fresh_id`]'s, so this must run inside the write transaction that inserts them.
+pub fn fresh_ids(conn: &mut DbConnection, table: &str, count: usize) -> QueryResult<Vec<i32>> {
+    use diesel::RunQueryDsl;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let Some(table) = IMPORTED_TABLES.into_iter().find(|t| *t == table) else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("no ids are handed out for {table}").into(),
+        ));
+    };
+    let count =
+        i32::try_from(count).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+    match conn {
+        DbConnection::Postgresql(inner) => Ok(diesel::sql_query(format!(
+            "SELECT CAST(nextval(pg_get_serial_sequence('{table}', 'id')) AS INTEGER) AS id \
+             FROM generate_series(1, $1)"
+        ))
+        .bind::<diesel::sql_types::Integer, _>(count)
+        .load::<NextId>(inner)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect()),
+        DbConnection::Sqlite(_) => {
+            let first = fresh_id(conn, table)?;
+            Ok((first..first.saturating_add(count)).collect())
+        }
+    }
+}
+
 /// Makes the current transaction read every table from one snapshot. PostgreSQL's default
 /// (read committed) takes a new snapshot per statement; SQLite's read transaction already
 /// keeps the one of its first read.
@@ -240,14 +291,16 @@ fn ranked_candidates(
         .bind::<BigInt, _>(SEARCH_CANDIDATES)
         .bind::<Timestamp, _>(now)
         .load::<Candidate>(inner),
+        // The GIN index finds the matches; they are ranked by the small `rank_vector`
+        // (title and opening words), never by detoasting each one's full vector.
         DbConnection::Postgresql(inner) => diesel::sql_query(
             "WITH c AS MATERIALIZED ( \
-               SELECT p.id, p.status, p.published_at, p.deleted_at, p.search_vector \
+               SELECT p.id, p.status, p.published_at, p.deleted_at, p.rank_vector \
                FROM posts p WHERE p.search_vector @@ to_tsquery('simple', $1) \
                ORDER BY p.id DESC LIMIT $2) \
              SELECT c.id AS id, \
                (c.status = 'published' AND c.published_at <= $3 AND c.deleted_at IS NULL) AS visible \
-             FROM c ORDER BY ts_rank(c.search_vector, to_tsquery('simple', $1)) DESC, \
+             FROM c ORDER BY ts_rank(c.rank_vector, to_tsquery('simple', $1)) DESC, \
                c.published_at DESC, c.id DESC",
         )
         .bind::<Text, _>(tsquery(words, prefix))

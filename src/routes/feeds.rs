@@ -5,9 +5,9 @@ use actix_web::{HttpResponse, get, web};
 
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::feeds::{self, FEED_LENGTH, Feed};
+use crate::feeds::{self, FEED_LENGTH, Feed, SITEMAP_MAX_BYTES, SITEMAP_MAX_URLS, SitemapSection};
 use crate::state::AppState;
-use crate::store::public::{self, Archive};
+use crate::store::public::{self, Archive, SitemapEntry};
 
 #[derive(Clone, Copy)]
 enum Format {
@@ -133,22 +133,146 @@ async fn render(
         .body(body))
 }
 
+/// Every public address in one file — or, once there are more than the protocol allows in
+/// one (`SITEMAP_MAX_URLS`), an index of the files that hold them (robots.txt always
+/// names this one).
 #[get("/sitemap.xml")]
 pub async fn sitemap(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let now = crate::clock::now();
-    let mut entries = db::run(&state.pool, move |conn| Ok(public::sitemap(conn, now)?)).await?;
-    entries.insert(
-        0,
-        public::SitemapEntry {
-            path: "/".into(),
-            last_modified: entries.iter().map(|e| e.last_modified).max().unwrap_or(now),
-        },
-    );
+    let (dates, archives) = db::run(&state.pool, move |conn| {
+        Ok((
+            public::sitemap_post_dates(conn, now)?,
+            public::sitemap_archives(conn, now)?,
+        ))
+    })
+    .await?;
+    let newest = dates
+        .iter()
+        .chain(archives.iter().map(|e| &e.last_modified))
+        .max()
+        .copied()
+        .unwrap_or(now);
+    // The index: each file dated by its newest entry.
+    let mut files: Vec<SitemapEntry> = dates
+        .chunks(SITEMAP_MAX_URLS)
+        .enumerate()
+        .map(|(n, chunk)| SitemapEntry {
+            path: SitemapSection::Posts.path(n + 1),
+            last_modified: chunk.iter().max().copied().unwrap_or(now),
+        })
+        .collect();
+    let archive_count = 1 + archives.len();
+    for number in 1..=feeds::sitemap_files(archive_count) {
+        let range = feeds::sitemap_file_range(archive_count, number).unwrap_or_default();
+        // The home page is the first address of the section (and the newest).
+        let last_modified = if range.start == 0 {
+            newest
+        } else {
+            archives[range.start - 1..range.end - 1]
+                .iter()
+                .map(|e| e.last_modified)
+                .max()
+                .unwrap_or(now)
+        };
+        files.push(SitemapEntry {
+            path: SitemapSection::Archives.path(number),
+            last_modified,
+        });
+    }
+    if 1 + dates.len() + archives.len() <= SITEMAP_MAX_URLS {
+        let count = i64::try_from(dates.len()).unwrap_or(i64::MAX);
+        let posts = db::run(&state.pool, move |conn| {
+            Ok(public::sitemap_posts(conn, now, 0, count)?)
+        })
+        .await?;
+        let mut entries = Vec::with_capacity(1 + posts.len() + archives.len());
+        entries.push(home(newest));
+        entries.extend(posts);
+        entries.extend(archives);
+        let xml = feeds::sitemap(&state.base_url, &entries)
+            .map_err(|e| AppError::internal("sitemap", e))?;
+        if xml.len() <= SITEMAP_MAX_BYTES {
+            return Ok(xml_response(xml));
+        }
+    }
+    let xml = feeds::sitemap_index(&state.base_url, &files)
+        .map_err(|e| AppError::internal("sitemap index", e))?;
+    Ok(xml_response(xml))
+}
+
+/// One file of the sitemap index: `/sitemap-posts-N.xml` (posts and pages, oldest
+/// first) or `/sitemap-archives-N.xml` (the home page, tags, authors). Served whatever the
+/// site's size (the index only lists them once it needs them); a file the site doesn't
+/// have is 404.
+#[get("/sitemap-{section:posts|archives}-{number:[0-9]+}.xml")]
+pub async fn sitemap_file(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (section, number) = path.into_inner();
+    let not_found = || AppError::NotFound("This sitemap has no such file.".into());
+    let section = SitemapSection::parse(&section).ok_or_else(not_found)?;
+    let number: usize = number.parse().map_err(|_| not_found())?;
+    let now = crate::clock::now();
+    let entries = match section {
+        SitemapSection::Posts => {
+            let offset = number
+                .checked_sub(1)
+                .and_then(|n| n.checked_mul(SITEMAP_MAX_URLS))
+                .and_then(|n| i64::try_from(n).ok())
+                .ok_or_else(not_found)?;
+            let limit = i64::try_from(SITEMAP_MAX_URLS).unwrap_or(i64::MAX);
+            let entries = db::run(&state.pool, move |conn| {
+                Ok(public::sitemap_posts(conn, now, offset, limit)?)
+            })
+            .await?;
+            // The first file always exists (an empty site's is empty); others only with posts.
+            if entries.is_empty() && number != 1 {
+                return Err(not_found());
+            }
+            entries
+        }
+        SitemapSection::Archives => {
+            let (newest, archives) = db::run(&state.pool, move |conn| {
+                Ok((
+                    public::sitemap_post_dates(conn, now)?.into_iter().max(),
+                    public::sitemap_archives(conn, now)?,
+                ))
+            })
+            .await?;
+            let newest = archives
+                .iter()
+                .map(|e| e.last_modified)
+                .chain(newest)
+                .max()
+                .unwrap_or(now);
+            let count = 1 + archives.len();
+            let range = feeds::sitemap_file_range(count, number).ok_or_else(not_found)?;
+            let mut entries = Vec::with_capacity(range.len());
+            if range.start == 0 {
+                entries.push(home(newest));
+            }
+            let from = range.start.saturating_sub(1);
+            entries.extend(archives.into_iter().take(range.end - 1).skip(from));
+            entries
+        }
+    };
     let xml =
         feeds::sitemap(&state.base_url, &entries).map_err(|e| AppError::internal("sitemap", e))?;
-    Ok(HttpResponse::Ok()
+    Ok(xml_response(xml))
+}
+
+fn home(last_modified: chrono::NaiveDateTime) -> SitemapEntry {
+    SitemapEntry {
+        path: "/".into(),
+        last_modified,
+    }
+}
+
+fn xml_response(xml: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
-        .body(xml))
+        .body(xml)
 }
 
 #[get("/robots.txt")]

@@ -108,6 +108,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(feeds::tag_rss)
         .service(feeds::tag_json)
         .service(feeds::sitemap)
+        .service(feeds::sitemap_file)
         .service(feeds::robots)
         .service(public::home)
         .service(public::tag)

@@ -319,21 +319,49 @@ pub struct SitemapEntry {
     pub last_modified: NaiveDateTime,
 }
 
-/// Every public address with its last change: posts and pages, then tags and authors
-/// that have something published.
-pub fn sitemap(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<SitemapEntry>> {
-    use diesel::dsl::max;
-    let mut entries: Vec<SitemapEntry> = posts::table
+/// When each visible post or page last changed, in the sitemap's order (oldest
+/// publication first, so the files of a sitemap index keep their posts as new ones come):
+/// what the index needs to count its files and date each one, without the slugs.
+pub fn sitemap_post_dates(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    posts::table
         .filter(visible(now))
-        .order((posts::published_at.desc(), posts::id.desc()))
+        .order((posts::published_at.asc(), posts::id.asc()))
+        .select(posts::updated_at)
+        .load(conn)
+}
+
+/// Visible posts and pages in the sitemap's order (see [`sitemap_post_dates`]): `limit`
+/// of them from `offset`.
+pub fn sitemap_posts(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<SitemapEntry>> {
+    Ok(posts::table
+        .filter(visible(now))
+        .order((posts::published_at.asc(), posts::id.asc()))
         .select((posts::slug, posts::updated_at))
+        .offset(offset)
+        .limit(limit)
         .load::<(String, NaiveDateTime)>(conn)?
         .into_iter()
         .map(|(slug, at)| SitemapEntry {
             path: format!("/{slug}"),
             last_modified: at,
         })
-        .collect();
+        .collect())
+}
+
+/// The archive pages with something published: tags, then authors.
+pub fn sitemap_archives(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SitemapEntry>> {
+    use diesel::dsl::max;
     let by_tag: Vec<(String, Option<NaiveDateTime>)> = post_tags::table
         .inner_join(tags::table)
         .inner_join(posts::table)
@@ -341,6 +369,7 @@ pub fn sitemap(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<S
         .filter(posts::kind.eq(Kind::Post.as_str()))
         .group_by(tags::slug)
         .select((tags::slug, max(posts::updated_at)))
+        .order(tags::slug.asc())
         .load(conn)?;
     let by_author: Vec<(String, Option<NaiveDateTime>)> = posts::table
         .inner_join(users::table)
@@ -348,7 +377,9 @@ pub fn sitemap(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<S
         .filter(posts::kind.eq(Kind::Post.as_str()))
         .group_by(users::slug)
         .select((users::slug, max(posts::updated_at)))
+        .order(users::slug.asc())
         .load(conn)?;
+    let mut entries = Vec::with_capacity(by_tag.len() + by_author.len());
     for (prefix, rows) in [("/tag/", by_tag), ("/author/", by_author)] {
         entries.extend(rows.into_iter().filter_map(|(slug, at)| {
             Some(SitemapEntry {

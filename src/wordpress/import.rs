@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::content;
 use super::wxr::{Channel, Item, WxrReader};
-use crate::db::schema::{imported_items, post_tags, posts, redirects, tags, users};
+use crate::db::schema::{imported_items, post_tags, redirects, tags, users};
 use crate::db::{self, DbConnection};
 use crate::domain::limits;
 use crate::domain::post::{Kind, MAX_EXCERPT_CHARS, Status};
@@ -25,7 +25,7 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::media::{self, MediaConfig, Picture, Placed};
 use crate::store;
-use crate::store::editorial::{SaveRequest, SlugChoice, Target, Text};
+use crate::store::editorial::{NewPost, Text};
 use crate::store::users::NewUser;
 
 /// How to import.
@@ -466,8 +466,32 @@ struct LibraryFile {
     media_id: i32,
 }
 
+/// How many posts the importer writes at a time: a few statements per batch instead of
+/// several per post (PostgreSQL's bound parameters stay far under its limit).
+const IMPORT_BATCH: usize = 200;
+
+/// An item's post, prepared and waiting for its batch.
+struct Pending {
+    describe: String,
+    kind: Kind,
+    author: i32,
+    title: String,
+    body: String,
+    excerpt: String,
+    wanted: String,
+    placement: Placement,
+    created: NaiveDateTime,
+    featured: Option<i32>,
+    tag_ids: Vec<i32>,
+    redirect_paths: Vec<String>,
+    wp_id: Option<i64>,
+    /// Where the warning that its address was taken goes among the report's warnings.
+    slug_warning_at: usize,
+}
+
 /// Everything the second pass keeps track of while it writes.
 struct Writer<'a> {
+    pending: Vec<Pending>,
     survey: &'a Survey,
     options: &'a Options,
     tz: chrono_tz::Tz,
@@ -495,6 +519,7 @@ fn write_all(
     progress: &dyn Fn(Progress),
 ) -> Result<(), AppError> {
     let mut writer = Writer {
+        pending: Vec::new(),
         survey,
         options,
         tz: store::settings::time_zone(conn)?,
@@ -544,7 +569,7 @@ fn write_all(
         }
         writer.post(conn, &item, kind, report)?;
     }
-    Ok(())
+    writer.flush(conn, report)
 }
 
 /// Where an imported post stands in Folio.
@@ -700,6 +725,7 @@ impl Writer<'_> {
         self.library.insert(wp_id, LibraryFile { media_id });
     }
 
+    /// Prepares an item's post; it is written with the next batch (see [`Writer::flush`]).
     fn post(
         &mut self,
         conn: &mut DbConnection,
@@ -743,88 +769,163 @@ impl Writer<'_> {
         }
         let excerpt = truncate(&content::plain_text(&item.excerpt), MAX_EXCERPT_CHARS);
 
-        let author_id = self.author_of(item, report);
-        let saved = store::editorial::save_post(
-            conn,
-            &SaveRequest {
-                target: Target::New(kind),
-                actor: author_id,
-                text: Text {
-                    excerpt: &excerpt,
-                    ..Text::plain(&title, &body)
-                },
-                slug: SlugChoice::FreeFrom(&wanted),
-                publication: Some(Publication {
-                    status: placement.status,
-                    published_at: placement.published_at,
-                }),
-                change: None,
-                ip_address: None,
-                tags: None,
-                featured: None,
-            },
-        )?
-        .map_err(|refusal| AppError::Internal(format!("{}: {refusal}", item.describe())))?;
-        let (post_id, slug) = (saved.id, saved.slug);
-        if slug != wanted {
-            report.warnings.insert(
-                slug_warning_at,
-                format!(
-                    "{}: the address /{wanted} is taken: it is /{slug}",
-                    item.describe()
-                ),
-            );
-        }
+        let author = self.author_of(item, report);
         let created = placement
             .published_at
             .or_else(|| self.local_or_gmt(item))
             .unwrap_or_else(|| Utc::now().naive_utc());
-        diesel::update(posts::table.find(post_id))
-            .set((
-                posts::created_at.eq(created),
-                posts::deleted_at.eq(placement.deleted_at),
-            ))
-            .execute(conn)?;
-
-        let featured = item
+        let featured = match item
             .meta("_thumbnail_id")
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        if let Some(wp_media) = featured {
-            match self.library.get(&wp_media) {
-                Some(file) => {
-                    store::posts::set_featured(conn, post_id, Some(file.media_id))?;
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            Some(wp_media) => match self.library.get(&wp_media) {
+                Some(file) => Some(file.media_id),
+                None => {
+                    report.warnings.push(format!(
+                        "{}: its featured image (WordPress id {wp_media}) is not in the library{}",
+                        item.describe(),
+                        if self.options.uploads.is_none() {
+                            " (import with --uploads to copy it)"
+                        } else {
+                            ""
+                        }
+                    ));
+                    None
                 }
-                None => report.warnings.push(format!(
-                    "{}: its featured image (WordPress id {wp_media}) is not in the library{}",
-                    item.describe(),
-                    if self.options.uploads.is_none() {
-                        " (import with --uploads to copy it)"
-                    } else {
-                        ""
-                    }
-                )),
+            },
+            None => None,
+        };
+        let tag_ids = self.tag_ids(conn, item, report)?;
+        let redirect_paths =
+            if placement.status == Status::Published && placement.deleted_at.is_none() {
+                Self::redirect_paths(item)
+            } else {
+                Vec::new()
+            };
+        self.pending.push(Pending {
+            describe: item.describe(),
+            kind,
+            author,
+            title,
+            body,
+            excerpt,
+            wanted,
+            placement,
+            created,
+            featured,
+            tag_ids,
+            redirect_paths,
+            wp_id: item.wp_id,
+            slug_warning_at,
+        });
+        if self.pending.len() >= IMPORT_BATCH {
+            self.flush(conn, report)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the prepared posts: the posts and their revisions through
+    /// `store::editorial::create_posts`, then their tags, old addresses and
+    /// `imported_items` rows, each in one multi-row insert for the batch.
+    fn flush(&mut self, conn: &mut DbConnection, report: &mut Report) -> Result<(), AppError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let batch: Vec<NewPost<'_>> = pending
+            .iter()
+            .map(|post| NewPost {
+                kind: post.kind,
+                author: post.author,
+                text: Text {
+                    excerpt: &post.excerpt,
+                    ..Text::plain(&post.title, &post.body)
+                },
+                slug_base: &post.wanted,
+                publication: Publication {
+                    status: post.placement.status,
+                    published_at: post.placement.published_at,
+                },
+                created_at: post.created,
+                deleted_at: post.placement.deleted_at,
+                featured: post.featured,
+            })
+            .collect();
+        let saved = store::editorial::create_posts(conn, &batch)?;
+
+        // Old addresses: one held by a redirect, by an earlier post of the batch or by
+        // one's slug (chosen before the batch's redirects exist) is left to it.
+        let wanted_paths: Vec<&str> = pending
+            .iter()
+            .flat_map(|post| post.redirect_paths.iter().map(String::as_str))
+            .collect();
+        let mut held: HashSet<String> = if wanted_paths.is_empty() {
+            HashSet::new()
+        } else {
+            redirects::table
+                .filter(redirects::from_path.eq_any(&wanted_paths))
+                .select(redirects::from_path)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect()
+        };
+        held.extend(saved.iter().map(|s| format!("/{}", s.slug)));
+        let now = Utc::now().naive_utc();
+        let mut redirect_rows = Vec::new();
+        let mut tag_rows = Vec::new();
+        let mut imported_rows = Vec::new();
+        let mut warnings_added = 0;
+        for (post, saved) in pending.iter().zip(&saved) {
+            if saved.slug != post.wanted {
+                report.warnings.insert(
+                    post.slug_warning_at + warnings_added,
+                    format!(
+                        "{}: the address /{} is taken: it is /{}",
+                        post.describe, post.wanted, saved.slug
+                    ),
+                );
+                warnings_added += 1;
             }
-        }
-        self.tag(conn, post_id, item, report)?;
-        if placement.status == Status::Published && placement.deleted_at.is_none() {
-            report.redirects += Self::redirects(conn, post_id, item, &slug)?;
-        }
-        if let Some(wp_id) = item.wp_id {
-            diesel::insert_into(imported_items::table)
-                .values((
-                    imported_items::source.eq(&report.source),
+            for path in &post.redirect_paths {
+                if path == "/" || !held.insert(path.clone()) {
+                    continue;
+                }
+                redirect_rows.push((
+                    redirects::from_path.eq(path.clone()),
+                    redirects::post_id.eq(saved.id),
+                    redirects::created_at.eq(now),
+                ));
+            }
+            tag_rows.extend(
+                post.tag_ids
+                    .iter()
+                    .map(|&tag| (post_tags::post_id.eq(saved.id), post_tags::tag_id.eq(tag))),
+            );
+            if let Some(wp_id) = post.wp_id {
+                imported_rows.push((
+                    imported_items::source.eq(report.source.clone()),
                     imported_items::wp_id.eq(wp_id),
-                    imported_items::post_id.eq(post_id),
-                    imported_items::created_at.eq(Utc::now().naive_utc()),
-                ))
-                .execute(conn)?;
+                    imported_items::post_id.eq(saved.id),
+                    imported_items::created_at.eq(now),
+                ));
+            }
+            *report
+                .imported
+                .entry(post.kind.as_str().to_owned())
+                .or_default()
+                .entry(post.placement.stage.to_owned())
+                .or_default() += 1;
         }
-        *report
-            .imported
-            .entry(kind.as_str().to_owned())
-            .or_default()
-            .entry(placement.stage.to_owned())
-            .or_default() += 1;
+        report.redirects += redirect_rows.len();
+        if !redirect_rows.is_empty() {
+            db::dialect::insert_rows!(conn, redirects::table, redirect_rows)?;
+        }
+        if !tag_rows.is_empty() {
+            db::dialect::insert_rows!(conn, post_tags::table, tag_rows)?;
+        }
+        if !imported_rows.is_empty() {
+            db::dialect::insert_rows!(conn, imported_items::table, imported_rows)?;
+        }
         Ok(())
     }
 
@@ -914,13 +1015,13 @@ impl Writer<'_> {
         })
     }
 
-    fn tag(
+    /// The tags of an item's categories and tags, made where the site has none yet.
+    fn tag_ids(
         &mut self,
         conn: &mut DbConnection,
-        post_id: i32,
         item: &Item,
         report: &mut Report,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<i32>, AppError> {
         let mut ids = Vec::new();
         for term in &item.terms {
             if term.domain != "category" && term.domain != "post_tag" {
@@ -974,23 +1075,13 @@ impl Writer<'_> {
                 ids.push(id);
             }
         }
-        for id in ids {
-            diesel::insert_into(post_tags::table)
-                .values((post_tags::post_id.eq(post_id), post_tags::tag_id.eq(id)))
-                .execute(conn)?;
-        }
-        Ok(())
+        Ok(ids)
     }
 
-    /// Old addresses → the post: `/?p=ID`, `/YYYY/MM/DD/slug/` and the item's own
-    /// permalink (whatever structure the site used). Addresses another redirect holds are
-    /// left to it.
-    fn redirects(
-        conn: &mut DbConnection,
-        post_id: i32,
-        item: &Item,
-        slug: &str,
-    ) -> Result<usize, AppError> {
+    /// Old addresses of a published item, to redirect to its post: `/?p=ID`,
+    /// `/YYYY/MM/DD/slug/` and the item's own permalink (whatever structure the site
+    /// used). Addresses already held are left to their holder (see [`Writer::flush`]).
+    fn redirect_paths(item: &Item) -> Vec<String> {
         let mut paths = Vec::new();
         if let Some(wp_id) = item.wp_id {
             paths.push(format!("/?p={wp_id}"));
@@ -1004,30 +1095,7 @@ impl Writer<'_> {
         if let Some(path) = permalink_path(&item.link) {
             paths.push(path);
         }
-        let own = format!("/{slug}");
-        let mut added = 0;
-        let now = Utc::now().naive_utc();
-        for path in paths {
-            if path == own || path == "/" {
-                continue;
-            }
-            let taken: i64 = redirects::table
-                .filter(redirects::from_path.eq(&path))
-                .count()
-                .get_result(conn)?;
-            if taken > 0 {
-                continue;
-            }
-            diesel::insert_into(redirects::table)
-                .values((
-                    redirects::from_path.eq(&path),
-                    redirects::post_id.eq(post_id),
-                    redirects::created_at.eq(now),
-                ))
-                .execute(conn)?;
-            added += 1;
-        }
-        Ok(added)
+        paths
     }
 }
 

@@ -11,6 +11,7 @@ on_both_backends!(
     feeds_carry_the_latest_published_posts_with_absolute_urls,
     feeds_follow_the_excerpt_setting_and_tags,
     sitemap_and_robots_list_every_public_address,
+    a_site_of_more_than_fifty_thousand_addresses_gets_a_sitemap_index,
     feeds_carry_text_typed_as_text_never_as_markup,
 );
 
@@ -240,6 +241,157 @@ async fn sitemap_and_robots_list_every_public_address(backend: Backend) {
         robots.contains("Disallow: /admin")
             && robots.contains(&format!("Sitemap: {}/sitemap.xml", server.base))
     );
+}
+
+/// A sitemap document's root element with its namespace, and each child's `<loc>` and
+/// `<lastmod>`, read with an XML parser (so the document is well-formed).
+fn read_sitemap(xml: &str, child: &str) -> (String, String, Vec<(String, String)>) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut root, mut namespace) = (String::new(), String::new());
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if path.is_empty() {
+                    root.clone_from(&name);
+                    namespace = e
+                        .try_get_attribute("xmlns")
+                        .unwrap()
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                        .unwrap_or_default();
+                } else if path.len() == 1 {
+                    assert_eq!(name, child, "{xml:.300}");
+                    entries.push(Default::default());
+                }
+                path.push(name);
+            }
+            Event::Text(t) => {
+                let text = t.decode().unwrap().into_owned();
+                let last = entries.last_mut();
+                match (path.last().map(String::as_str), last) {
+                    (Some("loc"), Some(entry)) => entry.0.push_str(&text),
+                    (Some("lastmod"), Some(entry)) => entry.1.push_str(&text),
+                    _ => {}
+                }
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    for (loc, lastmod) in &entries {
+        assert!(!loc.is_empty(), "a <{child}> without <loc>");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(lastmod).is_ok(),
+            "{loc}: lastmod {lastmod:?}"
+        );
+    }
+    (root, namespace, entries)
+}
+
+/// Past the protocol's 50,000 addresses a file, `/sitemap.xml` is an index of files of at
+/// most 50,000 each. The rows are made with one SQL statement (50,001 posts through the
+/// editor would take minutes): the real limit is tested, not a smaller one set for tests.
+async fn a_site_of_more_than_fifty_thousand_addresses_gets_a_sitemap_index(backend: Backend) {
+    const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+    let site = site_with_posts(&backend);
+    let numbers = match backend {
+        Backend::Sqlite => {
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50001) "
+        }
+        Backend::Postgres(_) => "",
+    };
+    let (from, published) = match backend {
+        Backend::Sqlite => ("n", "datetime('2001-01-01', '+' || i || ' minutes')"),
+        Backend::Postgres(_) => (
+            "generate_series(1, 50001) AS i",
+            "TIMESTAMP '2001-01-01' + i * INTERVAL '1 minute'",
+        ),
+    };
+    site.execute_sql(&format!(
+        "{numbers}INSERT INTO posts (kind, status, title, slug, body_markdown, body_html, excerpt, author_id, version, created_at, updated_at, published_at, search_text) \
+         SELECT 'post', 'published', 'Bulk ' || i, 'bulk-' || i, '', '', '', 1, 1, {published}, {published}, {published}, '' FROM {from}"
+    ));
+    let server = site.start().await;
+    let client = client();
+
+    let index = get_page(&client, &server.url("/sitemap.xml"), 200).await;
+    let (root, namespace, files) = read_sitemap(&index, "sitemap");
+    assert_eq!(
+        (root.as_str(), namespace.as_str()),
+        ("sitemapindex", SITEMAP)
+    );
+    let locs: Vec<&str> = files.iter().map(|(loc, _)| loc.as_str()).collect();
+    let posts_1 = server.url("/sitemap-posts-1.xml");
+    let posts_2 = server.url("/sitemap-posts-2.xml");
+    let archives = server.url("/sitemap-archives-1.xml");
+    assert_eq!(locs, [&posts_1, &posts_2, &archives]);
+
+    // 50,001 + 26 published posts: 50,000 in the first file (the oldest), the rest in the second.
+    let mut seen = 0;
+    for (url, count) in [(&posts_1, 50_000), (&posts_2, 27)] {
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/xml")
+        );
+        let xml = response.text().await.unwrap();
+        assert!(xml.len() <= 50 * 1024 * 1024);
+        let (root, namespace, urls) = read_sitemap(&xml, "url");
+        assert_eq!((root.as_str(), namespace.as_str()), ("urlset", SITEMAP));
+        assert_eq!(urls.len(), count, "{url}");
+        seen += urls.len();
+        if count == 50_000 {
+            assert_eq!(urls[0].0, server.url("/bulk-1"));
+            assert_eq!(urls[0].1, "2001-01-01T00:01:00+00:00");
+        } else {
+            assert!(urls.iter().any(|(loc, _)| *loc == server.url("/rust-news")));
+            assert!(!urls.iter().any(|(loc, _)| loc.contains("secret-draft")));
+        }
+    }
+    assert_eq!(seen, 50_027);
+    let (_, _, archive_urls) = read_sitemap(&get_page(&client, &archives, 200).await, "url");
+    let archive_locs: Vec<&str> = archive_urls.iter().map(|(loc, _)| loc.as_str()).collect();
+    assert_eq!(
+        archive_locs,
+        [
+            server.url("/"),
+            server.url("/tag/notes"),
+            server.url("/tag/rust"),
+            server.url("/author/ada-lovelace"),
+        ]
+    );
+    // Each file of the index is dated by its newest entry: the second and the archives
+    // hold the newest post.
+    assert_eq!(files[0].1, "2001-02-04T17:20:00+00:00");
+    assert_eq!(files[1].1, files[2].1);
+    assert_ne!(files[1].1, files[0].1);
+
+    for missing in [
+        "/sitemap-posts-3.xml",
+        "/sitemap-posts-0.xml",
+        "/sitemap-archives-2.xml",
+        "/sitemap-pages-1.xml",
+        "/sitemap-posts-99999999999999999999.xml",
+    ] {
+        let status = client
+            .get(server.url(missing))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 404, "{missing}");
+    }
+    let robots = get_page(&client, &server.url("/robots.txt"), 200).await;
+    assert!(robots.contains(&format!("Sitemap: {}/sitemap.xml", server.base)));
 }
 
 /// What a reader shows for a feed text: HTML-typed text is markup (and must carry no

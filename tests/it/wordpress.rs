@@ -17,6 +17,7 @@ on_both_backends!(
     bad_exports_are_refused_and_change_nothing,
     an_admin_imports_from_the_dashboard_and_sees_the_report,
     a_ten_thousand_post_export_is_imported,
+    imported_posts_written_in_batches_keep_every_slug_free,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -584,4 +585,108 @@ async fn a_ten_thousand_post_export_is_imported(backend: Backend) {
     let (status, location) = location(&client, &server.url("/2019/10/04/post-9999/")).await;
     assert_eq!((status, location.as_str()), (301, "/post-9999"));
     server.stop().await;
+}
+
+/// The importer writes posts in batches (one query checks a batch's slugs): items that all
+/// want one address — held by a post of the site, by an old address, by each other, within
+/// a batch and across batches — still get distinct free slugs, each post its revision,
+/// tags and `imported_items` row, and importing again adds nothing.
+async fn imported_posts_written_in_batches_keep_every_slug_free(backend: Backend) {
+    use folio::db::schema::{imported_items, revisions};
+    let site = site_with_people(&backend);
+    let admin = site.user_id("admin@example.com");
+    site.execute_sql(&format!(
+        "INSERT INTO posts (kind, status, title, slug, body_markdown, body_html, excerpt, author_id, version, created_at, updated_at, search_text) \
+         VALUES ('post', 'draft', 'Ours', 'same', '', '', '', {admin}, 1, '2020-01-01 00:00:00', '2020-01-01 00:00:00', '')"
+    ));
+    site.execute_sql(
+        "INSERT INTO redirects (from_path, to_path, created_at) VALUES ('/same-3', '/elsewhere', '2020-01-01 00:00:00')",
+    );
+    const ITEMS: usize = 230;
+    let path = site.data_dir().join("same.xml");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(
+        out,
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Same</title><link>https://same.example</link><wp:wxr_version>1.2</wp:wxr_version><wp:base_blog_url>https://same.example</wp:base_blog_url>"#
+    )
+    .unwrap();
+    for n in 0..ITEMS {
+        writeln!(
+            out,
+            r#"<item><title>Same {n}</title><link>https://same.example/?p={id}</link><dc:creator>nobody</dc:creator>
+<content:encoded><![CDATA[Text {n}]]></content:encoded><excerpt:encoded><![CDATA[]]></excerpt:encoded>
+<wp:post_id>{id}</wp:post_id><wp:post_date>2019-01-01 10:00:00</wp:post_date><wp:post_date_gmt>2019-01-01 09:00:00</wp:post_date_gmt>
+<wp:post_name>same</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<category domain="post_tag" nicename="tag-{t}"><![CDATA[Tag {t}]]></category></item>"#,
+            id = 1 + n,
+            t = n % 3,
+        )
+        .unwrap();
+    }
+    writeln!(out, "</channel></rss>").unwrap();
+    drop(out);
+
+    let output = import(&site, &[path.to_str().unwrap()]);
+    let report = stdout(&output);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        report.contains(&format!("Imported {ITEMS} post(s)")),
+        "{report}"
+    );
+    assert_eq!(
+        report.matches("the address /same is taken").count(),
+        ITEMS,
+        "{report:.2000}"
+    );
+    let mut conn = site.connect();
+    let mut slugs: Vec<String> = posts::table
+        .filter(posts::title.ne("Ours"))
+        .select(posts::slug)
+        .load(&mut conn)
+        .unwrap();
+    slugs.sort_by_key(|s| s[5..].parse::<usize>().unwrap());
+    let expected: Vec<String> = (2..=ITEMS + 2)
+        .filter(|&n| n != 3)
+        .map(|n| format!("same-{n}"))
+        .collect();
+    assert_eq!(slugs, expected, "numbered in order, the redirect's skipped");
+    // The first item of the second batch follows the last of the first.
+    let second_batch_first: String = posts::table
+        .filter(posts::title.eq("Same 200"))
+        .select(posts::slug)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(second_batch_first, "same-202");
+    let revisions: i64 = revisions::table.count().get_result(&mut conn).unwrap();
+    let tagged: i64 = post_tags::table.count().get_result(&mut conn).unwrap();
+    let remembered: i64 = imported_items::table
+        .filter(imported_items::post_id.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        (revisions, tagged, remembered),
+        (ITEMS as i64, ITEMS as i64, ITEMS as i64)
+    );
+    // Each post's old address `/?p=ID` leads to it.
+    let redirected: i64 = redirects::table
+        .inner_join(posts::table)
+        .filter(redirects::from_path.eq(format!("/?p={ITEMS}")))
+        .filter(posts::title.eq(format!("Same {}", ITEMS - 1)))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(redirected, 1);
+
+    let before = counts(&site);
+    let again = import(&site, &[path.to_str().unwrap()]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        stdout(&again).contains(&format!("{ITEMS} item(s) were imported before")),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(counts(&site), before);
 }
