@@ -66,12 +66,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
         pages: crate::cache::PageCache::new(config.page_cache_bytes),
+        changes: crate::cache::ChangesSeen::default(),
         media: crate::media::MediaConfig {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
         },
         imports: crate::wordpress::jobs::ImportJobs::default(),
     });
+    let watched = state.clone();
     let sessions = config.sessions;
     let server = HttpServer::new(move || {
         App::new()
@@ -95,6 +97,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     .listen(listener)
     .map_err(|e| format!("cannot serve on {local_addr}: {e}"))?
     .run();
+    // Learns of other processes' writes; stops with the server.
+    let freshness = crate::freshness::spawn(watched);
 
     tracing::info!(
         address = %local_addr,
@@ -114,9 +118,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     );
     drop(out);
 
-    server
-        .await
-        .map_err(|e| format!("the server stopped with an error: {e}"))?;
+    let stopped = server.await;
+    freshness.abort();
+    stopped.map_err(|e| format!("the server stopped with an error: {e}"))?;
     tracing::info!("stopped: in-flight requests finished, database pool closed");
     Ok(())
 }
