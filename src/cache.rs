@@ -131,6 +131,12 @@ impl SettingsCache {
 pub struct ChangesSeen(std::sync::Mutex<Option<(i64, Instant)>>);
 
 impl ChangesSeen {
+    /// Caches that are empty and so reflect what a read begun at `read_at` found (None:
+    /// nothing read yet; the poller's first read then empties them).
+    pub fn new(read: Option<(i64, Instant)>) -> Self {
+        Self(std::sync::Mutex::new(read))
+    }
+
     /// A read begun at `read_at` found `counter`: empties the caches (`empty`) unless they
     /// were emptied after a read of that value, or after a read begun later (this one
     /// then tells nothing new).

@@ -62,6 +62,21 @@ async fn watch(state: web::Data<AppState>) {
     }
 }
 
+/// The counter before the server starts (its caches are empty), so that pages cached
+/// before the poller's first read are kept; None if it can't be read (the first poll then
+/// empties the caches).
+pub fn read_at_start(pool: &db::DbPool) -> Option<(i64, Instant)> {
+    let read_at = Instant::now();
+    let mut conn = pool.get().ok()?;
+    match changes::counter(&mut conn) {
+        Ok(counter) => Some((counter, read_at)),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the change counter at start");
+            None
+        }
+    }
+}
+
 /// After a write made through this node committed: reads the counter, then empties the
 /// caches and records that value (the caches now reflect every change it counts).
 pub async fn after_own_write(state: &AppState) {

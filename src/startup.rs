@@ -58,6 +58,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let secure_cookie = base_url.scheme() == "https";
     let setup_link = setup_link(&pool, &base_url)?;
 
+    // The caches are empty: they reflect the change counter as it is now.
+    let changes = crate::freshness::read_at_start(&pool);
     let state = web::Data::new(AppState {
         pool,
         database: config.storage.database.clone(),
@@ -66,7 +68,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
         pages: crate::cache::PageCache::new(config.page_cache_bytes),
-        changes: crate::cache::ChangesSeen::default(),
+        changes: crate::cache::ChangesSeen::new(changes),
         media: crate::media::MediaConfig {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
