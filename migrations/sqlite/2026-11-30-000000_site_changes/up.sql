@@ -12,7 +12,8 @@
 -- a test checks that every table is either watched or deliberately not).
 --
 -- SQLite has only row triggers; there is one writer at a time anyway, and the counter's page
--- stays in the transaction's cache (the cost is measured with bench/wordpress.sh).
+-- stays in the transaction's cache. Measured with bench/wordpress.sh's 10,000-post export:
+-- 60,291 bumps, about 5 % more CPU time; each transaction writes one more page to the WAL.
 CREATE TABLE site_changes (
     id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
     counter BIGINT NOT NULL
