@@ -1,10 +1,11 @@
 //! In-process caches. Each node keeps its own; a node's own writes replace its copy at
-//! once, and other nodes see a change within the time-to-live.
+//! once, and other processes' writes empty it within `freshness::POLL_INTERVAL` (the
+//! time-to-live is only a safety net).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -19,8 +20,10 @@ use crate::domain::site::SiteSettings;
 use crate::error::AppResult;
 use crate::store::settings;
 
-/// How stale another node's settings change may look here.
-pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
+/// How long settings are reused without a reload. Another process's settings change is
+/// learned through `freshness` (within about half a second), so this only bounds a change
+/// its triggers could not see (the database edited by hand).
+pub const SETTINGS_TTL: Duration = Duration::from_secs(600);
 
 /// The settings plus what is derived from them once, not on every page.
 #[derive(Debug, Default)]
@@ -61,26 +64,55 @@ impl Site {
 
 #[derive(Default)]
 pub struct SettingsCache {
-    current: RwLock<Option<(Instant, Arc<Site>)>>,
+    current: RwLock<Option<Loaded>>,
+    /// Counts [`SettingsCache::forget`] and [`SettingsCache::put`]: a copy loaded before
+    /// one of them is not used afterwards.
+    generation: AtomicU64,
+}
+
+struct Loaded {
+    at: Instant,
+    generation: u64,
+    site: Arc<Site>,
 }
 
 impl SettingsCache {
     /// The settings, from the cache while fresh, otherwise from the database.
     pub async fn get(&self, pool: &DbPool) -> AppResult<Arc<Site>> {
-        if let Some((loaded, settings)) = self.read().as_ref()
-            && loaded.elapsed() < SETTINGS_TTL
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(loaded) = self.read().as_ref()
+            && loaded.generation == generation
+            && loaded.at.elapsed() < SETTINGS_TTL
         {
-            return Ok(Arc::clone(settings));
+            return Ok(Arc::clone(&loaded.site));
         }
         let fresh = Arc::new(db::run(pool, |conn| Ok(Site::load(conn)?)).await?);
-        self.put(Arc::clone(&fresh));
+        self.store(Arc::clone(&fresh), generation);
         Ok(fresh)
     }
 
     /// After this node saved new settings.
     pub fn put(&self, settings: Arc<Site>) {
-        if let Ok(mut slot) = self.current.write() {
-            *slot = Some((Instant::now(), settings));
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.store(settings, generation);
+    }
+
+    /// After another process changed something: the next `get` reloads (what is cached
+    /// stays for `peek`).
+    pub fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Keeps `site`, loaded in `generation`, unless a newer copy is already there.
+    fn store(&self, site: Arc<Site>, generation: u64) {
+        if let Ok(mut slot) = self.current.write()
+            && slot.as_ref().is_none_or(|old| old.generation <= generation)
+        {
+            *slot = Some(Loaded {
+                at: Instant::now(),
+                generation,
+                site,
+            });
         }
     }
 
@@ -88,11 +120,11 @@ impl SettingsCache {
     pub fn peek(&self) -> Arc<Site> {
         self.read()
             .as_ref()
-            .map(|(_, settings)| Arc::clone(settings))
+            .map(|loaded| Arc::clone(&loaded.site))
             .unwrap_or_default()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<(Instant, Arc<Site>)>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Loaded>> {
         // A writer that panicked can't leave the value half-written: recover it.
         self.current
             .read()
@@ -100,10 +132,69 @@ impl SettingsCache {
     }
 }
 
-/// How long this node reuses a rendered public page. Bounds how stale a page can look
-/// after *another* node's change; this node's own changes clear the cache at once, and
-/// every page expires when the next scheduled post falls due.
-pub const PAGE_TTL: Duration = Duration::from_secs(10);
+/// The value of the site's change counter (`store::changes`) that this node's caches were
+/// last emptied after, and when that read began; shared by the poller (`freshness`) and
+/// this node's own writes. A write made here empties the caches itself, and with this the
+/// poller doesn't empty them a second time when it sees the counter that write moved.
+#[derive(Default)]
+pub struct ChangesSeen(std::sync::Mutex<Option<(i64, Instant)>>);
+
+impl ChangesSeen {
+    /// Caches that are empty and so reflect what a read begun at `read_at` found (None:
+    /// nothing read yet; the poller's first read then empties them).
+    pub fn new(read: Option<(i64, Instant)>) -> Self {
+        Self(std::sync::Mutex::new(read))
+    }
+
+    /// A read begun at `read_at` found `counter`: empties the caches (`empty`) unless they
+    /// were emptied after a read of that value, or after a read begun later (this one
+    /// then tells nothing new).
+    pub fn confirm(&self, counter: i64, read_at: Instant, empty: impl FnOnce()) {
+        let mut seen = self.lock();
+        match *seen {
+            Some((_, at)) if read_at < at => {}
+            Some((value, _)) if value == counter => {}
+            _ => {
+                empty();
+                *seen = Some((counter, read_at));
+            }
+        }
+    }
+
+    /// Empties the caches after a read begun at `read_at` found `counter` (None: the read
+    /// failed, and the next `confirm` empties them again).
+    pub fn emptied_after(&self, counter: Option<i64>, read_at: Instant, empty: impl FnOnce()) {
+        let mut seen = self.lock();
+        empty();
+        match counter {
+            None => *seen = None,
+            Some(counter) => {
+                if seen.is_none_or(|(_, at)| at <= read_at) {
+                    *seen = Some((counter, read_at));
+                }
+            }
+        }
+    }
+
+    /// Nothing confirmed: the next `confirm` empties the caches whatever it reads.
+    pub fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Instant)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// How long this node reuses a rendered public page. This node's own changes clear the
+/// cache at once, other processes' within about half a second (`freshness`), and every
+/// page expires when the next scheduled post falls due; so this is only a safety net for
+/// what the change counter cannot see (the database edited by hand with its triggers
+/// dropped). Short enough that such a page doesn't linger, long enough that a page read
+/// a few times an hour stays cached.
+pub const PAGE_TTL: Duration = Duration::from_secs(600);
 /// What an entry costs beyond its key and bodies (the cache's slot, the header values,
 /// the hash).
 const ENTRY_OVERHEAD_BYTES: usize = 256;

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feeds;
+pub mod freshness;
 pub mod media;
 pub mod middleware;
 pub mod render;

@@ -58,6 +58,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let secure_cookie = base_url.scheme() == "https";
     let setup_link = setup_link(&pool, &base_url)?;
 
+    // The caches are empty: they reflect the change counter as it is now.
+    let changes = crate::freshness::read_at_start(&pool);
     let state = web::Data::new(AppState {
         pool,
         database: config.storage.database.clone(),
@@ -66,12 +68,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         trust_proxy: config.trust_proxy,
         settings: crate::cache::SettingsCache::default(),
         pages: crate::cache::PageCache::new(config.page_cache_bytes),
+        changes: crate::cache::ChangesSeen::new(changes),
         media: crate::media::MediaConfig {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
         },
         imports: crate::wordpress::jobs::ImportJobs::default(),
     });
+    let watched = state.clone();
     let sessions = config.sessions;
     let server = HttpServer::new(move || {
         App::new()
@@ -97,6 +101,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     .listen(listener)
     .map_err(|e| format!("cannot serve on {local_addr}: {e}"))?
     .run();
+    // Learns of other processes' writes; stops with the server.
+    let freshness = crate::freshness::spawn(watched);
 
     tracing::info!(
         address = %local_addr,
@@ -116,9 +122,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     );
     drop(out);
 
-    server
-        .await
-        .map_err(|e| format!("the server stopped with an error: {e}"))?;
+    let stopped = server.await;
+    freshness.abort();
+    stopped.map_err(|e| format!("the server stopped with an error: {e}"))?;
     tracing::info!("stopped: in-flight requests finished, database pool closed");
     Ok(())
 }

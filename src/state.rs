@@ -2,7 +2,7 @@
 //! Both sit below the routes, the middleware and the commands (`export`, `backup`, `cli`)
 //! that use them; `startup` only builds and runs the app.
 
-use crate::cache::{PageCache, SettingsCache};
+use crate::cache::{ChangesSeen, PageCache, SettingsCache};
 use crate::config::{SessionPolicy, StorageConfig, TrustProxy};
 use crate::db::{self, DatabaseUrl, DbPool, migrations};
 use crate::error::AppResult;
@@ -18,6 +18,8 @@ pub struct AppState {
     pub trust_proxy: TrustProxy,
     pub settings: SettingsCache,
     pub pages: PageCache,
+    /// The change counter the caches last reflected (see `freshness`).
+    pub changes: ChangesSeen,
     pub media: MediaConfig,
     pub imports: ImportJobs,
 }

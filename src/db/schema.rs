@@ -167,6 +167,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row (id 1): the site-wide change counter, bumped by triggers (see
+    /// `store::changes`).
+    site_changes (id) {
+        id -> Integer,
+        counter -> BigInt,
+    }
+}
+
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(media -> users (uploader_id));

@@ -5,7 +5,8 @@
 //!
 //! The page cache never serves what this node's own writes made stale: any successful
 //! state-changing request by a logged-in user clears it. Every page also expires when the next scheduled post
-//! falls due, and after `cache::PAGE_TTL` (the bound on other nodes' changes).
+//! falls due. Other processes' changes empty it through the change counter (`freshness`);
+//! `cache::PAGE_TTL` is only a safety net.
 //!
 //! Pages go out compressed when the client accepts it (brotli, else gzip), each coding
 //! compressed once and kept beside the page in the cache, with its own strong ETag and
@@ -170,7 +171,7 @@ pub async fn http_cache(
             .contains::<crate::auth::Authenticated>()
         && let Some(state) = &state
     {
-        state.pages.clear();
+        crate::freshness::after_own_write(state).await;
     }
     let Some(key) = key else {
         return Ok(res);

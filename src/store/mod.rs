@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod editorial;
 pub mod invitations;
 pub mod logins;

@@ -15,6 +15,7 @@ mod cli;
 mod export;
 mod exposure;
 mod feeds;
+mod freshness;
 mod limits;
 mod media;
 mod page_cache;
