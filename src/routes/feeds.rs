@@ -83,7 +83,15 @@ async fn site_feed(state: &AppState, format: Format) -> AppResult<HttpResponse> 
     .await?;
     let title = site.settings.title.clone();
     let self_path = format!("/{}", format.file());
-    render(state, &site, format, &posts, title, "/".into(), self_path)
+    Ok(render(
+        state,
+        &site,
+        format,
+        &posts,
+        title,
+        "/".into(),
+        self_path,
+    ))
 }
 
 async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<HttpResponse> {
@@ -102,7 +110,7 @@ async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<H
     let title = format!("{}: {}", site.settings.title, tag.name);
     let page = format!("/tag/{}", tag.slug);
     let own = format!("{page}/{}", format.file());
-    render(state, &site, format, &posts, title, page, own)
+    Ok(render(state, &site, format, &posts, title, page, own))
 }
 
 fn render(
@@ -113,7 +121,7 @@ fn render(
     title: String,
     page_path: String,
     self_path: String,
-) -> AppResult<HttpResponse> {
+) -> HttpResponse {
     let feed = Feed {
         site: &site.settings,
         base: &state.base_url,
@@ -127,9 +135,9 @@ fn render(
         Format::Rss => feeds::rss(&feed),
         Format::Json => feeds::json(&feed),
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(format.content_type())
-        .body(body))
+        .body(body)
 }
 
 #[get("/sitemap.xml")]
