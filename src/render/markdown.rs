@@ -213,10 +213,19 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
 /// Words of the text, for reading time. Counted on the Markdown itself (markup tokens
 /// like `-` or `##` count too): close enough for "n min read", and no parse per listing.
 pub fn word_count(markdown: &str) -> usize {
-    markdown
-        .split_whitespace()
-        .filter(|word| word.chars().any(char::is_alphanumeric))
-        .count()
+    // One pass (every article page counts its whole text): a word is a run of
+    // non-whitespace with at least one letter or digit, counted at its first one.
+    let mut count = 0;
+    let mut counted = false;
+    for c in markdown.chars() {
+        if c.is_whitespace() {
+            counted = false;
+        } else if !counted && c.is_alphanumeric() {
+            count += 1;
+            counted = true;
+        }
+    }
+    count
 }
 
 #[cfg(test)]
@@ -226,6 +235,23 @@ mod tests {
 
     fn html(markdown: &str) -> String {
         render(markdown, &LibraryImages::default()).into_string()
+    }
+
+    #[test]
+    fn word_count_counts_runs_with_a_letter_or_digit() {
+        for (text, words) in [
+            ("", 0),
+            ("one two  three\n", 3),
+            ("## Heading - a list\n\n- item, **bold**", 5),
+            ("  \t\u{a0}naïve café 日本語 -- 42 ", 4),
+            ("trailing", 1),
+        ] {
+            let by_split = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
+            assert_eq!((word_count(text), by_split), (words, words), "{text:?}");
+        }
     }
 
     #[test]

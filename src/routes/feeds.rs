@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 
+use crate::cache::Site;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::feeds::{self, FEED_LENGTH, Feed, SITEMAP_MAX_BYTES, SITEMAP_MAX_URLS, SitemapSection};
@@ -75,62 +76,68 @@ pub async fn tag_json(
 
 async fn site_feed(state: &AppState, format: Format) -> AppResult<HttpResponse> {
     let site = state.settings.get(&state.pool).await?;
+    let now = crate::clock::now();
+    let (posts, _) = db::run(&state.pool, move |conn| {
+        Ok(public::archive(conn, Archive::Home, now, 0, FEED_LENGTH)?)
+    })
+    .await?;
     let title = site.settings.title.clone();
-    render(
+    let self_path = format!("/{}", format.file());
+    Ok(render(
         state,
+        &site,
         format,
-        Archive::Home,
+        &posts,
         title,
         "/".into(),
-        format!("/{}", format.file()),
-    )
-    .await
+        self_path,
+    ))
 }
 
 async fn tag_feed(state: &AppState, slug: String, format: Format) -> AppResult<HttpResponse> {
+    let site = state.settings.get(&state.pool).await?;
     let now = crate::clock::now();
-    let tag = db::run(&state.pool, move |conn| {
-        Ok(public::tag_by_slug(conn, &slug, now)?)
+    // The tag and its newest posts on one connection, in one trip to the blocking pool.
+    let (tag, (posts, _)) = db::run(&state.pool, move |conn| {
+        let Some(tag) = public::tag_by_slug(conn, &slug, now)? else {
+            return Ok(None);
+        };
+        let posts = public::archive(conn, Archive::Tag(tag.id), now, 0, FEED_LENGTH)?;
+        Ok(Some((tag, posts)))
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
-    let site = state.settings.get(&state.pool).await?;
     let title = format!("{}: {}", site.settings.title, tag.name);
     let page = format!("/tag/{}", tag.slug);
     let own = format!("{page}/{}", format.file());
-    render(state, format, Archive::Tag(tag.id), title, page, own).await
+    Ok(render(state, &site, format, &posts, title, page, own))
 }
 
-async fn render(
+fn render(
     state: &AppState,
+    site: &Site,
     format: Format,
-    which: Archive,
+    posts: &[public::Published],
     title: String,
     page_path: String,
     self_path: String,
-) -> AppResult<HttpResponse> {
-    let site = state.settings.get(&state.pool).await?;
-    let now = crate::clock::now();
-    let (posts, _) = db::run(&state.pool, move |conn| {
-        Ok(public::archive(conn, which, now, 0, FEED_LENGTH)?)
-    })
-    .await?;
+) -> HttpResponse {
     let feed = Feed {
         site: &site.settings,
         base: &state.base_url,
         title,
         page_path,
         self_path,
-        posts: &posts,
+        posts,
     };
     let body = match format {
         Format::Atom => feeds::atom(&feed),
         Format::Rss => feeds::rss(&feed),
         Format::Json => feeds::json(&feed),
     };
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(format.content_type())
-        .body(body))
+        .body(body)
 }
 
 /// Every public address in one file — or, once there are more than the protocol allows in

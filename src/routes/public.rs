@@ -60,7 +60,7 @@ pub async fn home(
             .ok_or_else(AppError::not_found);
     }
     let page = page_number(&PageQuery { page: query.page })?;
-    archive_page(&state, Archive::Home, "/", None, String::new(), page).await
+    home_page(&state, page).await
 }
 
 #[get("/tag/{slug}")]
@@ -70,24 +70,29 @@ pub async fn tag(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
-    let slug = slug.into_inner();
-    let wanted = slug.clone();
+    let site = state.settings.get(&state.pool).await?;
+    let (offset, limit) = window(&site, page);
+    let wanted = slug.into_inner();
     let now = crate::clock::now();
-    let tag = db::run(&state.pool, move |conn| {
-        Ok(public::tag_by_slug(conn, &wanted, now)?)
+    // The tag and its page of posts on one connection, in one trip to the blocking pool.
+    let (tag, listed) = db::run(&state.pool, move |conn| {
+        let Some(tag) = public::tag_by_slug(conn, &wanted, now)? else {
+            return Ok(None);
+        };
+        let listed = public::archive(conn, Archive::Tag(tag.id), now, offset, limit)?;
+        Ok(Some((tag, listed)))
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such tag.".into()))?;
     let base = format!("/tag/{}", tag.slug);
     archive_page(
-        &state,
-        Archive::Tag(tag.id),
+        site,
+        listed,
         &base,
         Some(format!("Tagged “{}”", tag.name)),
         tag.description,
         page,
     )
-    .await
 }
 
 #[get("/author/{slug}")]
@@ -97,46 +102,49 @@ pub async fn author(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let page = page_number(&query)?;
+    let site = state.settings.get(&state.pool).await?;
+    let (offset, limit) = window(&site, page);
     let wanted = slug.into_inner();
     let now = crate::clock::now();
-    let author = db::run(&state.pool, move |conn| {
-        Ok(public::author_by_slug(conn, &wanted, now)?)
+    let (author, listed) = db::run(&state.pool, move |conn| {
+        let Some(author) = public::author_by_slug(conn, &wanted, now)? else {
+            return Ok(None);
+        };
+        let listed = public::archive(conn, Archive::Author(author.id), now, offset, limit)?;
+        Ok(Some((author, listed)))
     })
     .await?
     .ok_or_else(|| AppError::NotFound("There is no such author.".into()))?;
     let base = format!("/author/{}", author.slug);
-    archive_page(
-        &state,
-        Archive::Author(author.id),
-        &base,
-        Some(author.name),
-        author.bio,
-        page,
-    )
-    .await
+    archive_page(site, listed, &base, Some(author.name), author.bio, page)
 }
 
-async fn archive_page(
-    state: &AppState,
-    which: Archive,
+/// Which posts page `page` of an archive shows: (offset, limit).
+fn window(site: &Site, page: i64) -> (i64, i64) {
+    let per_page = i64::from(site.settings.posts_per_page);
+    ((page - 1) * per_page, per_page)
+}
+
+/// The home page's list of posts (one page of it).
+async fn home_page(state: &AppState, page: i64) -> AppResult<HttpResponse> {
+    let site = state.settings.get(&state.pool).await?;
+    let (offset, limit) = window(&site, page);
+    let now = crate::clock::now();
+    let listed = db::run(&state.pool, move |conn| {
+        Ok(public::archive(conn, Archive::Home, now, offset, limit)?)
+    })
+    .await?;
+    archive_page(site, listed, "/", None, String::new(), page)
+}
+
+fn archive_page(
+    site: Arc<Site>,
+    (found, more): (Vec<public::Published>, bool),
     base: &str,
     heading: Option<String>,
     description: String,
     page: i64,
 ) -> AppResult<HttpResponse> {
-    let site = state.settings.get(&state.pool).await?;
-    let per_page = i64::from(site.settings.posts_per_page);
-    let now = crate::clock::now();
-    let (found, more) = db::run(&state.pool, move |conn| {
-        Ok(public::archive(
-            conn,
-            which,
-            now,
-            (page - 1) * per_page,
-            per_page,
-        )?)
-    })
-    .await?;
     // Page 1 always exists (an empty site shows a friendly page); later pages only when
     // there are posts on them.
     if page > 1 && found.is_empty() {
@@ -288,10 +296,12 @@ pub fn render_article(
 pub fn article_view(
     site: Arc<Site>,
     base_url: &url::Url,
-    published: public::Published,
+    mut published: public::Published,
     older: Option<(String, String)>,
     newer: Option<(String, String)>,
 ) -> ArticlePage {
+    // The page's largest string: moved into the view, not copied.
+    let html = std::mem::take(&mut published.post.body_html);
     let post = &published.post;
     let is_post = post.kind() == crate::domain::post::Kind::Post;
     let meta_title = post
@@ -309,7 +319,6 @@ pub fn article_view(
             .map(|u| u.to_string())
             .unwrap_or_default()
     });
-    let html = post.body_html.clone();
     let og_image = published
         .featured
         .as_ref()
@@ -329,7 +338,7 @@ pub fn article_view(
         canonical,
         older: older.map(|(title, slug)| (title, format!("/{slug}"))),
         newer: newer.map(|(title, slug)| (title, format!("/{slug}"))),
-        summary: PostSummary::new(published, tz),
+        summary: PostSummary::for_article(published, tz),
         site,
     }
 }

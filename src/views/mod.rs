@@ -85,16 +85,32 @@ pub fn reading_minutes(markdown: &str) -> usize {
 }
 
 impl PostSummary {
+    /// A list entry: with its excerpt (written, or derived from the text).
     pub fn new(published: crate::store::public::Published, tz: chrono_tz::Tz) -> Self {
-        use chrono::TimeZone;
         let post = &published.post;
-        let at = post.published_at.unwrap_or(post.created_at);
-        let local = tz.from_utc_datetime(&at);
         let excerpt = if post.excerpt.trim().is_empty() {
             crate::render::excerpt(&post.body_markdown, 280)
         } else {
             post.excerpt.clone()
         };
+        Self::with_excerpt(published, tz, excerpt)
+    }
+
+    /// The head of an article's own page, which shows the whole text and no excerpt
+    /// (deriving one parses the Markdown's opening: not worth it for nothing).
+    pub fn for_article(published: crate::store::public::Published, tz: chrono_tz::Tz) -> Self {
+        Self::with_excerpt(published, tz, String::new())
+    }
+
+    fn with_excerpt(
+        published: crate::store::public::Published,
+        tz: chrono_tz::Tz,
+        excerpt: String,
+    ) -> Self {
+        use chrono::TimeZone;
+        let post = &published.post;
+        let at = post.published_at.unwrap_or(post.created_at);
+        let local = tz.from_utc_datetime(&at);
         Self {
             title: post.display_title().to_owned(),
             url: format!("/{}", post.slug),

@@ -15,6 +15,7 @@ on_both_backends!(
     tag_and_author_archives_list_their_posts,
     old_slugs_and_trailing_slashes_redirect_permanently,
     articles_link_to_their_neighbours_and_escape_titles,
+    neighbours_break_ties_by_id_and_skip_what_readers_cannot_see,
     search_ranks_highlights_and_survives_any_input,
     pages_and_feeds_revalidate_with_etags_and_answer_head,
     articles_carry_sharing_and_structured_data,
@@ -35,6 +36,20 @@ fn add(
     published: Option<TimeDelta>,
     tags: &[&str],
 ) -> i32 {
+    let at = published.map(|offset| Utc::now().naive_utc() + offset);
+    add_at(site, author, kind, (title, slug), status, at, tags)
+}
+
+/// [`add`] at an exact publication time.
+fn add_at(
+    site: &Site,
+    author: i32,
+    kind: Kind,
+    (title, slug): (&str, &str),
+    status: Status,
+    at: Option<chrono::NaiveDateTime>,
+    tags: &[&str],
+) -> i32 {
     let mut conn = site.connect();
     let body = format!("# {title}\n\nBody of {title}.");
     let html = folio::render::render(&body, &Default::default()).into_string();
@@ -48,7 +63,6 @@ fn add(
         meta_description: None,
         canonical_url: None,
     };
-    let at = published.map(|offset| Utc::now().naive_utc() + offset);
     let id = posts::create(&mut conn, kind, author, &content, status, at).unwrap();
     let tags: Vec<String> = tags.iter().map(ToString::to_string).collect();
     posts::set_tags(&mut conn, id, &tags).unwrap();
@@ -440,6 +454,73 @@ async fn articles_link_to_their_neighbours_and_escape_titles(backend: Backend) {
     assert!(!second.contains("<script>alert(1)"), "titles are escaped");
     let first = get_page(&client(), &server.url("/first"), 200).await;
     assert!(!first.contains("rel=\"prev\"") && first.contains("rel=\"next\""));
+}
+
+/// Neighbours follow (published_at, id): posts published at the same instant are ordered
+/// by id, and drafts, pages, trashed and scheduled posts are stepped over (the page
+/// "About", published among them, is no post's neighbour).
+async fn neighbours_break_ties_by_id_and_skip_what_readers_cannot_see(backend: Backend) {
+    let (site, author) = site_with_author(&backend);
+    let now = Utc::now().naive_utc();
+    let at = |hours: i64| Some(now - TimeDelta::hours(hours));
+    let post = |title: &str, slug: &str, status: Status, when: Option<chrono::NaiveDateTime>| {
+        add_at(&site, author, Kind::Post, (title, slug), status, when, &[])
+    };
+    post("Oldest", "oldest", Status::Published, at(5));
+    post("Draft", "draft", Status::Draft, at(4));
+    add_at(
+        &site,
+        author,
+        Kind::Page,
+        ("About", "about"),
+        Status::Published,
+        at(4),
+        &[],
+    );
+    let trashed = post("Trashed", "trashed", Status::Published, at(4));
+    posts::set_trashed(&mut site.connect(), trashed, true).unwrap();
+    // Three posts at one instant: their order is their ids'.
+    let tie = at(3);
+    post("Tie one", "tie-one", Status::Published, tie);
+    post("Tie two", "tie-two", Status::Published, tie);
+    post("Tie three", "tie-three", Status::Published, tie);
+    post("Newest", "newest", Status::Published, at(1));
+    post(
+        "Scheduled",
+        "scheduled",
+        Status::Published,
+        Some(now + TimeDelta::hours(2)),
+    );
+    let server = site.start().await;
+    let links = |page: &str| {
+        let prev = page
+            .split("rel=\"prev\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .map(ToOwned::to_owned);
+        let next = page
+            .split("rel=\"next\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .map(ToOwned::to_owned);
+        (prev, next)
+    };
+    let expected = [
+        ("oldest", None, Some("Tie one")),
+        ("tie-one", Some("Oldest"), Some("Tie two")),
+        ("tie-two", Some("Tie one"), Some("Tie three")),
+        ("tie-three", Some("Tie two"), Some("Newest")),
+        ("newest", Some("Tie three"), None),
+    ];
+    for (slug, prev, next) in expected {
+        let page = get_page(&client(), &server.url(&format!("/{slug}")), 200).await;
+        let (found_prev, found_next) = links(&page);
+        assert_eq!(
+            (found_prev.as_deref(), found_next.as_deref()),
+            (prev, next),
+            "/{slug}"
+        );
+    }
 }
 
 async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
