@@ -226,7 +226,9 @@ impl CachedPage {
                 .to_str()
                 .is_ok_and(crate::compression::is_compressible),
             content_type,
-            identity: body,
+            // An exact-size copy: a rendered body may sit in a buffer up to twice its
+            // length, which the byte bound would not see.
+            identity: Bytes::copy_from_slice(&body),
             gzip: None,
             brotli: None,
             hash: Arc::from(&hash[..32]),
@@ -268,7 +270,9 @@ impl CachedPage {
     pub fn with(&self, encoding: Encoding) -> Self {
         let mut page = self.clone();
         if self.body(encoding).is_none() {
-            let body = Some(Bytes::from(encoding.compress(&self.identity)));
+            let mut compressed = encoding.compress(&self.identity);
+            compressed.shrink_to_fit(); // (the same: what is kept is what is weighed)
+            let body = Some(Bytes::from(compressed));
             match encoding {
                 Encoding::Identity => {}
                 Encoding::Gzip => page.gzip = body,

@@ -19,8 +19,10 @@ pub enum Encoding {
 #[derive(Clone, Copy, Debug)]
 pub struct Negotiated;
 
-/// Brotli quality for bodies compressed once and kept: 5 is within a few per cent of 11's
-/// size on a 9 KB article at a small fraction of its time (see the figures in README).
+/// Brotli quality for pages compressed on their first request for that coding and kept.
+/// On a seeded 9.7 KB article (instructions per compression, callgrind): q4 3,322 B in
+/// 2.6 M, q5 3,126 B in 3.8 M, q6 3,114 B in 4.8 M, q11 2,855 B in 137 M; gzip level 6
+/// 3,390 B in 1.8 M. q5 is 8 % smaller than gzip; q11 saves 9 % more at 36 times the cost.
 pub const BROTLI_QUALITY: u32 = 5;
 /// Brotli's window (2^22 bytes, its default).
 const BROTLI_WINDOW: u32 = 22;
