@@ -219,8 +219,10 @@ pub struct CachedPage {
 impl CachedPage {
     /// A page as rendered, not compressed yet.
     pub fn new(body: Bytes, content_type: HeaderValue) -> Self {
-        use sha2::{Digest, Sha256};
-        let hash = format!("{:x}", Sha256::digest(&body));
+        // The ETag only has to change when the bytes do, the same on every node: a 128-bit
+        // non-cryptographic hash does that at a small fraction of SHA-256's cost (which was
+        // 44 % of an uncached article's instructions).
+        let hash = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&body));
         Self {
             compressible: content_type
                 .to_str()
@@ -231,7 +233,7 @@ impl CachedPage {
             identity: Bytes::copy_from_slice(&body),
             gzip: None,
             brotli: None,
-            hash: Arc::from(&hash[..32]),
+            hash: Arc::from(hash),
             rendered: Instant::now(),
         }
     }
