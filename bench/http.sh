@@ -13,8 +13,9 @@
 #    callgrind (repeatable on a busy machine, unlike the timings above). INSTRUCTIONS=no
 #    skips it; it takes about a minute.
 #
-# Requests carry ACCEPT_ENCODING (default "br, gzip", what browsers and crawlers send; set
-# it empty for uncompressed pages); the bare handler serves the bytes Folio sent.
+# Requests carry no Accept-Encoding, so pages go out uncompressed, as in DESIGN.md's budget;
+# ACCEPT_ENCODING="br, gzip" (what browsers and crawlers send) measures compressed pages.
+# The bare handler serves the bytes Folio sent.
 #
 #   bash bench/http.sh                                  # 10,000 posts, SQLite
 #   POSTS=100000 DURATION=20s bash bench/http.sh
@@ -27,7 +28,7 @@ duration="${DURATION:-10s}"
 connections="${CONNECTIONS:-64}"
 workers="${WORKERS:-2}"
 rounds="${ROUNDS:-3}"
-accept_encoding="${ACCEPT_ENCODING-br, gzip}"
+accept_encoding="${ACCEPT_ENCODING-}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 cargo build --release --quiet --bin folio --example baseline

@@ -120,8 +120,8 @@ pub struct ServeArgs {
     pub max_upload_mb: u64,
 
     /// Memory for this node's cache of rendered public pages, in megabytes; when full, the
-    /// oldest pages make room. 0 turns the cache off.
-    #[arg(long, env = "FOLIO_PAGE_CACHE_MB", default_value_t = 32,
+    /// least used pages make room. 0 turns the cache off.
+    #[arg(long, env = "FOLIO_PAGE_CACHE_MB", default_value_t = 24,
           value_parser = clap::value_parser!(u64).range(0..=65_536))]
     pub page_cache_mb: u64,
 

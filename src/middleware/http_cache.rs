@@ -30,6 +30,8 @@ use crate::store::public;
 /// Public pages may be reused for 10 s, and served stale for 30 s more while a cache
 /// revalidates: a scheduled post shows up within 10–40 s through a CDN, at once without one.
 const PUBLIC_CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30";
+/// Checked once, not on every response (see `security_headers`).
+static PUBLIC_CACHE_CONTROL_VALUE: HeaderValue = HeaderValue::from_static(PUBLIC_CACHE_CONTROL);
 
 /// The outermost layer: a page this node has cached is answered right here, before the
 /// request span, session and CSRF layers (a public page from the cache needs none of
@@ -279,10 +281,10 @@ fn respond(
     };
     response
         .insert_header(header::ETag(etag))
-        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL))
-        .insert_header((X_CACHE, x_cache));
+        .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL_VALUE.clone()))
+        .insert_header((X_CACHE, HeaderValue::from_static(x_cache)));
     if page.varies() {
-        response.insert_header((header::VARY, "Accept-Encoding"));
+        response.insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     }
     // Already in its final coding: `Compress` and `middleware::encoding` leave it alone.
     response.extensions_mut().insert(Negotiated);
