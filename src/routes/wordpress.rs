@@ -154,7 +154,9 @@ pub async fn start_import(
         .await;
         let outcome = match outcome {
             Ok(Ok(report)) => {
-                state.pages.clear();
+                // The same as any write through this node: caches emptied once, the
+                // counter recorded so the poller doesn't empty them again.
+                crate::freshness::after_own_write(&state).await;
                 State::Done(Box::new(report))
             }
             Ok(Err(message)) => {
