@@ -24,13 +24,57 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {
         DbConnection::Sqlite(inner) => {
             set_sqlite_foreign_keys(inner, false)?;
-            let applied = versions(inner.run_pending_migrations(SQLITE));
+            // Several processes may start at once on one file: the write lock taken first
+            // makes the others wait, then find nothing pending (diesel's per-migration
+            // transactions become savepoints inside this one).
+            let applied = inner.immediate_transaction(|inner| {
+                versions(inner.run_pending_migrations(SQLITE)).map_err(MigrationError::Failed)
+            });
             set_sqlite_foreign_keys(inner, true)?;
-            applied
+            applied.map_err(|e| e.to_string())
         }
-        DbConnection::Postgresql(inner) => versions(inner.run_pending_migrations(POSTGRES)),
+        DbConnection::Postgresql(inner) => {
+            // Nodes of a cluster starting together: one applies, the others wait on this
+            // lock and then find nothing pending, instead of failing on a duplicate table.
+            // Session-level, so it is released with the connection even if we fail below.
+            inner
+                .batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let applied = versions(inner.run_pending_migrations(POSTGRES));
+            let unlocked =
+                inner.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            let applied = applied?;
+            unlocked.map_err(|e| format!("cannot release the migration lock: {e}"))?;
+            Ok(applied)
+        }
     };
     applied.map_err(|e| format!("database migration failed: {e}"))
+}
+
+/// The advisory lock key that serialises migrations across the nodes of a PostgreSQL
+/// cluster ("folio-mi" in ASCII; any constant no other application on the database uses).
+const MIGRATION_LOCK: i64 = 0x666f_6c69_6f2d_6d69;
+
+/// A migration's failure or the enclosing SQLite transaction's.
+#[derive(Debug)]
+enum MigrationError {
+    Failed(String),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for MigrationError {
+    fn from(e: diesel::result::Error) -> Self {
+        MigrationError::Database(e)
+    }
+}
+
+impl std::fmt::Display for MigrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MigrationError::Failed(e) => f.write_str(e),
+            MigrationError::Database(e) => e.fmt(f),
+        }
+    }
 }
 
 fn set_sqlite_foreign_keys(conn: &mut SqliteConnection, on: bool) -> Result<(), String> {

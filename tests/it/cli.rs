@@ -6,6 +6,7 @@ use common::{Backend, Site, client};
 
 on_both_backends!(
     migrate_twice_applies_once_and_changes_nothing,
+    nodes_migrating_at_once_all_start,
     user_created_on_the_cli_can_log_in,
     reset_password_replaces_the_old_one,
     bad_cli_input_fails_with_one_line_and_changes_nothing,
@@ -43,6 +44,28 @@ async fn migrate_twice_applies_once_and_changes_nothing(backend: Backend) {
         "data kept: {}",
         stdout(&list)
     );
+}
+
+/// Nodes of a cluster started together on a new database: one applies the migrations, the
+/// others wait for it and find nothing pending (without the lock all but one failed on a
+/// duplicate table).
+async fn nodes_migrating_at_once_all_start(backend: Backend) {
+    let site = Site::new(&backend);
+    let outputs: Vec<_> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| site.cli(&["migrate"], None)))
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    for out in &outputs {
+        assert!(out.status.success(), "{}", stderr(out));
+    }
+    let applied = outputs
+        .iter()
+        .filter(|out| stdout(out).contains("Applied "))
+        .count();
+    assert_eq!(applied, 1, "exactly one process applies the migrations");
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
 }
 
 async fn user_created_on_the_cli_can_log_in(backend: Backend) {
