@@ -6,13 +6,40 @@ use std::io::IsTerminal;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 use tracing::{Span, field};
-use tracing_actix_web::{RequestId, RootSpanBuilder};
+use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+use crate::config::{LogFormat, TrustProxy};
 use crate::state::AppState;
+
+/// The id of the request being served, as its span logs it, `X-Request-Id` returns it and
+/// a 5xx page shows it: the id a trusted proxy sent (see [`forwarded_request_id`]), or
+/// else a fresh random one (tracing-actix-web's UUID).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The longest `X-Request-Id` taken from a proxy (nginx's are 32 characters, UUIDs 36).
+pub const MAX_FORWARDED_REQUEST_ID: usize = 128;
+
+/// The `X-Request-Id` a trusted proxy set, so that its log lines and Folio's share one
+/// id. Only with `--trust-proxy` (directly, a client could choose its own ids), and only a
+/// token that is safe to log: 1 to [`MAX_FORWARDED_REQUEST_ID`] letters, digits and
+/// `-_.:+/=@`. Anything else is ignored and the request gets an id of its own.
+pub fn forwarded_request_id(req: &HttpRequest, trust_proxy: TrustProxy) -> Option<String> {
+    if !trust_proxy.is_on() {
+        return None;
+    }
+    let mut values = req.headers().get_all("x-request-id");
+    let value = values.next()?.to_str().ok()?.trim();
+    let well_formed = values.next().is_none()
+        && (1..=MAX_FORWARDED_REQUEST_ID).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:+/=@".contains(&b));
+    well_formed.then(|| value.to_owned())
+}
 
 pub fn init(format: LogFormat, filter: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter)
@@ -44,13 +71,20 @@ pub const REDACTED: &str = "[redacted]";
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(ToString::to_string)
+        let state = request.app_data::<web::Data<AppState>>();
+        let request_id = state
+            .and_then(|state| forwarded_request_id(request.request(), state.trust_proxy))
+            .or_else(|| {
+                request
+                    .extensions()
+                    .get::<tracing_actix_web::RequestId>()
+                    .map(ToString::to_string)
+            })
             .unwrap_or_default();
-        let client_ip = request
-            .app_data::<web::Data<AppState>>()
+        request
+            .extensions_mut()
+            .insert(RequestId(request_id.clone()));
+        let client_ip = state
             .map(|state| crate::auth::client_address(request.request(), state.trust_proxy))
             .unwrap_or_default();
         let user_agent = request
@@ -137,6 +171,35 @@ pub fn redacted_target(path: &str, query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_trusted_proxys_well_formed_request_id_is_taken() {
+        let with = |values: &[&str]| {
+            let mut req = actix_web::test::TestRequest::default();
+            for value in values {
+                req = req.append_header(("x-request-id", *value));
+            }
+            req.to_http_request()
+        };
+        let one = crate::config::parse_trust_proxy("true").unwrap();
+        let none = crate::config::parse_trust_proxy("false").unwrap();
+        let nginx = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        assert_eq!(
+            forwarded_request_id(&with(&[nginx]), one).as_deref(),
+            Some(nginx)
+        );
+        assert_eq!(forwarded_request_id(&with(&[nginx]), none), None);
+        assert_eq!(forwarded_request_id(&with(&[]), one), None);
+        let too_long = "a".repeat(MAX_FORWARDED_REQUEST_ID + 1);
+        for bad in ["", "two words", "semi;colon", "a\"b", too_long.as_str()] {
+            assert_eq!(forwarded_request_id(&with(&[bad]), one), None, "{bad:?}");
+        }
+        assert_eq!(
+            forwarded_request_id(&with(&["a", "b"]), one),
+            None,
+            "two ids: neither is the proxy's for sure"
+        );
+    }
 
     #[test]
     fn secrets_in_targets_are_redacted() {

@@ -5,9 +5,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use askama::Template;
-use tracing_actix_web::RequestId;
 
 use crate::error::{AppError, code_for_status};
+use crate::telemetry::RequestId;
 use crate::views::ErrorPage;
 
 /// Turns every error response into the styled page (or JSON under `/api/`): errors from
@@ -30,7 +30,7 @@ pub async fn error_pages(
         .request()
         .extensions()
         .get::<RequestId>()
-        .map(ToString::to_string);
+        .map(|id| id.0.clone());
     let (code, message) = describe(&res, status);
     if status.is_server_error() {
         let cause = res.response().error().map(cause_chain).unwrap_or_default();

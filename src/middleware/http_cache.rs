@@ -55,7 +55,7 @@ pub async fn cached_pages(
             HIT,
         );
         super::security_headers::apply(response.headers_mut(), false);
-        let request_id = super::request_log::new_request_id();
+        let request_id = super::request_log::request_id_for(req.request(), state.trust_proxy);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response
                 .headers_mut()

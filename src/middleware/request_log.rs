@@ -4,19 +4,21 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
-use tracing_actix_web::RequestId;
+use actix_web::{Error, HttpMessage, HttpRequest};
+
+use crate::config::TrustProxy;
+use crate::telemetry::RequestId;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Logs one line per request (inside the request's span, so with its id) and returns the
-/// id to the client so a user can quote it.
+/// id to the client so a user can quote it (behind a trusted proxy, the proxy's id).
 pub async fn request_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
     let method = req.method().clone();
     let path = crate::telemetry::redacted_path(req.path());
     let mut res = next.call(req).await?;
@@ -32,6 +34,12 @@ pub async fn request_log(
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     Ok(res)
+}
+
+/// The id of a request answered before its span exists: the one a trusted proxy sent,
+/// or a new one.
+pub fn request_id_for(req: &HttpRequest, trust_proxy: TrustProxy) -> String {
+    crate::telemetry::forwarded_request_id(req, trust_proxy).unwrap_or_else(new_request_id)
 }
 
 /// A request id in the same form as the request span's (a random UUID v4), for responses

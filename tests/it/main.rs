@@ -20,6 +20,7 @@ mod limits;
 mod media;
 mod page_cache;
 mod posts;
+mod proxy;
 mod server;
 mod settings;
 mod setup;
