@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod browser;
 mod cli;
+mod cluster;
 mod export;
 mod exposure;
 mod feeds;
