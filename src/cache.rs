@@ -599,6 +599,16 @@ impl PageCache {
         }
     }
 
+    /// Bytes held (as weighed against the bound) and entries, for `/metrics`.
+    pub fn usage(&self) -> (u64, u64) {
+        self.pages.as_ref().map_or((0, 0), |pages| {
+            (
+                pages.weight(),
+                u64::try_from(pages.len()).unwrap_or(u64::MAX),
+            )
+        })
+    }
+
     /// After any change made through this node.
     pub fn clear(&self) {
         let mut schedule = lock(&self.schedule);

@@ -125,6 +125,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(0..=65_536))]
     pub page_cache_mb: u64,
 
+    /// Bearer token that lets clients other than loopback read `/metrics`
+    /// (`Authorization: Bearer TOKEN`): at least 16 printable ASCII characters, e.g.
+    /// `openssl rand -hex 24`. Unset: `/metrics` answers loopback only (404 elsewhere).
+    #[arg(long, env = "FOLIO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
@@ -303,6 +309,8 @@ pub struct ServeConfig {
     pub max_upload_bytes: u64,
     /// Bound of the page cache (0: off).
     pub page_cache_bytes: usize,
+    /// Lets other clients than loopback read `/metrics` (None: loopback only).
+    pub metrics_token: Option<String>,
     /// Tests only: the file that moves the clock (checked: loopback bind).
     pub test_clock_file: Option<PathBuf>,
 }
@@ -350,6 +358,27 @@ pub fn parse_trust_proxy(raw: &str) -> Result<TrustProxy, String> {
                 )
             }),
     }
+}
+
+/// The shortest `FOLIO_METRICS_TOKEN` accepted.
+pub const METRICS_TOKEN_MIN_CHARS: usize = 16;
+
+/// A bearer token as a client sends it (printable ASCII, no spaces), long enough not to be
+/// guessed; empty is the same as unset.
+pub fn parse_metrics_token(raw: &str) -> Result<Option<String>, String> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("use printable ASCII characters without spaces".into());
+    }
+    if token.len() < METRICS_TOKEN_MIN_CHARS {
+        return Err(format!(
+            "too short: at least {METRICS_TOKEN_MIN_CHARS} characters (e.g. `openssl rand -hex 24`)"
+        ));
+    }
+    Ok(Some(token.to_owned()))
 }
 
 /// actix-web's cookie key needs at least this much key material.
@@ -413,6 +442,13 @@ impl ServeConfig {
             max_upload_bytes: serve.max_upload_mb * 1024 * 1024,
             page_cache_bytes: usize::try_from(serve.page_cache_mb * 1024 * 1024)
                 .map_err(|_| "FOLIO_PAGE_CACHE_MB: too large for this machine".to_owned())?,
+            metrics_token: serve
+                .metrics_token
+                .as_deref()
+                .map(parse_metrics_token)
+                .transpose()
+                .map_err(|e| format!("FOLIO_METRICS_TOKEN: {e}"))?
+                .flatten(),
             test_clock_file: serve.test_clock_file.clone(),
         })
     }
@@ -486,6 +522,18 @@ mod tests {
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         assert!(parse_session_key(&short).unwrap_err().contains("32 bytes"));
         assert!(parse_session_key("not base64!").is_err());
+    }
+
+    #[test]
+    fn metrics_tokens_are_long_printable_or_unset() {
+        assert_eq!(parse_metrics_token("  "), Ok(None));
+        assert_eq!(
+            parse_metrics_token(" 0123456789abcdef "),
+            Ok(Some("0123456789abcdef".to_owned()))
+        );
+        assert!(parse_metrics_token("short").is_err());
+        assert!(parse_metrics_token("0123456789 abcdef").is_err());
+        assert!(parse_metrics_token("0123456789abcdéf").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod export;
 pub mod feeds;
 pub mod freshness;
 pub mod media;
+pub mod metrics;
 pub mod middleware;
 pub mod render;
 pub mod routes;

@@ -75,11 +75,19 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         },
         imports: crate::wordpress::jobs::ImportJobs::default(),
     });
+    crate::metrics::started(
+        config.storage.database.backend_name(),
+        config.page_cache_bytes,
+    );
+    let metrics_access = web::Data::new(routes::metrics::MetricsAccess {
+        token: config.metrics_token.clone(),
+    });
     let watched = state.clone();
     let sessions = config.sessions;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(metrics_access.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
             .configure(routes::configure)
@@ -95,6 +103,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .wrap(actix_web::middleware::Compress::default())
             .wrap(from_fn(crate::middleware::encoding::negotiate_encoding))
             .wrap(from_fn(cached_pages))
+            .wrap(from_fn(crate::middleware::metrics::count_requests))
     })
     .workers(config.workers)
     .shutdown_timeout(config.shutdown_timeout.as_secs())

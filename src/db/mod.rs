@@ -172,8 +172,23 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         // `has_broken` can't see that, so there the test stays: one round trip per
         // checkout buys never handing a request a dead connection.
         .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
+        .event_handler(Box::new(PoolMetrics))
         .build(manager)
         .map_err(|e| format!("cannot connect to the database {}: {e}", url.redacted()))
+}
+
+/// Counts every checkout's wait and every timeout, wherever `pool.get()` is called.
+#[derive(Debug)]
+struct PoolMetrics;
+
+impl r2d2::HandleEvent for PoolMetrics {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        crate::metrics::pool_checkout(event.duration());
+    }
+
+    fn handle_timeout(&self, _event: r2d2::event::TimeoutEvent) {
+        crate::metrics::pool_timeout();
+    }
 }
 
 /// A case-insensitive `LIKE` pattern for "contains `text`" (compare with `lower(column)`

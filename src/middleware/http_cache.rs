@@ -45,6 +45,7 @@ pub async fn cached_pages(
         && let Some(state) = req.app_data::<web::Data<AppState>>()
         && let Some((page, ticket)) = state.pages.hit(&key)
     {
+        crate::metrics::page_cache_hit();
         let started = std::time::Instant::now();
         let encoding = Encoding::negotiate(accept_encoding(req.headers()));
         let page = holding(&state.pages, &key, page, encoding, ticket);
@@ -150,15 +151,20 @@ pub async fn http_cache(
     if let (Some(key), Some(state)) = (&key, &state) {
         match state.pages.lookup(key).await {
             Lookup::Hit(page) => {
+                crate::metrics::page_cache_hit();
                 let page = holding(&state.pages, key, page, encoding, generation.unwrap_or(0));
                 let response = respond(&page, encoding, if_none_match.as_ref(), HIT);
                 return Ok(ServiceResponse::new(req.request().clone(), response));
             }
             Lookup::Render(one) => {
+                crate::metrics::page_cache_miss();
                 generation = Some(one.generation());
                 render = Some(one);
             }
-            Lookup::Bypass(ticket) => generation = Some(ticket),
+            Lookup::Bypass(ticket) => {
+                crate::metrics::page_cache_miss();
+                generation = Some(ticket);
+            }
         }
     }
 
@@ -310,5 +316,6 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/media/")
         || path == "/site.css"
         || path == "/healthz"
-        || path == "/readyz")
+        || path == "/readyz"
+        || path == "/metrics")
 }

@@ -1,5 +1,6 @@
 //! Middleware. Outermost first, as `startup` wraps the App (actix runs the last `.wrap`
 //! first):
+//! 0. `metrics::count_requests`: counts and times every request, cache hits included;
 //! 1. `http_cache::cached_pages`: a page this node has cached is answered here at once;
 //! 2. `encoding::negotiate_encoding`: picks the content coding once; fixes ETag and `Vary`
 //!    of what the next layer compressed;
@@ -17,5 +18,6 @@ pub mod csrf;
 pub mod encoding;
 pub mod error_pages;
 pub mod http_cache;
+pub mod metrics;
 pub mod request_log;
 pub mod security_headers;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod links;
 pub mod login;
 pub mod media;
+pub mod metrics;
 pub mod posts;
 pub mod preview;
 pub mod profile;
@@ -27,6 +28,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(metrics::scrape)
         .service(assets::serve)
         .service(setup::show)
         .service(setup::submit)

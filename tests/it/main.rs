@@ -19,6 +19,7 @@ mod feeds;
 mod freshness;
 mod limits;
 mod media;
+mod metrics;
 mod page_cache;
 mod posts;
 mod proxy;
