@@ -16,6 +16,7 @@ mod export;
 mod exposure;
 mod feeds;
 mod freshness;
+mod jobs;
 mod limits;
 mod media;
 mod page_cache;
