@@ -135,6 +135,19 @@ pub struct ServeArgs {
     #[arg(long, env = "FOLIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
 
+    /// Seconds without a heartbeat after which a running job (a dashboard import) is taken
+    /// to belong to a server that crashed: it is queued again, or, after 3 such attempts,
+    /// marked interrupted. Nodes refresh their heartbeat every quarter of this.
+    #[arg(long, env = "FOLIO_JOB_LEASE", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub job_lease: u64,
+
+    /// For Folio's own tests only: milliseconds a claimed job waits before its work starts
+    /// (heartbeats going on), so a test can stop the server while a job runs. No flag,
+    /// hidden from --help, refused unless the server binds a loopback address.
+    #[arg(skip = std::env::var("FOLIO_TEST_JOB_DELAY_MS").ok())]
+    pub test_job_delay_ms: Option<String>,
+
     /// For Folio's own tests only: a file of milliseconds added to the server's clock, so a
     /// test moves time instead of sleeping (see `clock`). No flag, hidden from --help, and
     /// refused unless the server binds a loopback address.
@@ -306,6 +319,10 @@ pub struct ServeConfig {
     pub sessions: SessionPolicy,
     pub trust_proxy: TrustProxy,
     pub shutdown_timeout: Duration,
+    /// A running job without a heartbeat for this long is recovered by other nodes.
+    pub job_lease: Duration,
+    /// Tests only: pause of a claimed job before its work (checked: loopback bind).
+    pub test_job_delay: Duration,
     pub max_upload_bytes: u64,
     /// Bound of the page cache (0: off).
     pub page_cache_bytes: usize,
@@ -426,6 +443,17 @@ impl ServeConfig {
                     .into(),
             );
         }
+        let test_job_delay = match serve.test_job_delay_ms.as_deref() {
+            None => Duration::ZERO,
+            Some(_) if !binds_loopback(&serve.bind) => {
+                return Err("FOLIO_TEST_JOB_DELAY_MS is for tests only: refused unless FOLIO_BIND is a loopback address (127.0.0.1 or [::1])".into());
+            }
+            Some(ms) => Duration::from_millis(
+                ms.trim()
+                    .parse()
+                    .map_err(|_| "FOLIO_TEST_JOB_DELAY_MS: a number of milliseconds".to_owned())?,
+            ),
+        };
         Ok(Self {
             storage,
             bind: serve.bind.trim().to_owned(),
@@ -439,6 +467,8 @@ impl ServeConfig {
             },
             trust_proxy: serve.trust_proxy,
             shutdown_timeout: Duration::from_secs(serve.shutdown_timeout),
+            job_lease: Duration::from_secs(serve.job_lease),
+            test_job_delay,
             max_upload_bytes: serve.max_upload_mb * 1024 * 1024,
             page_cache_bytes: usize::try_from(serve.page_cache_mb * 1024 * 1024)
                 .map_err(|_| "FOLIO_PAGE_CACHE_MB: too large for this machine".to_owned())?,

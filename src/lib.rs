@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod feeds;
 pub mod freshness;
+pub mod jobs;
 pub mod media;
 pub mod metrics;
 pub mod middleware;

@@ -73,7 +73,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             storage: media_storage,
             max_upload_bytes: config.max_upload_bytes,
         },
-        imports: crate::wordpress::jobs::ImportJobs::default(),
+        jobs: crate::state::Jobs::new(),
     });
     crate::metrics::started(
         config.storage.database.backend_name(),
@@ -83,6 +83,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         token: config.metrics_token.clone(),
     });
     let watched = state.clone();
+    let job_state = state.clone();
     let sessions = config.sessions;
     let server = HttpServer::new(move || {
         App::new()
@@ -112,6 +113,15 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     .run();
     // Learns of other processes' writes; stops with the server.
     let freshness = crate::freshness::spawn(watched);
+    // Runs durable jobs; stopped after the server, handing a running job back.
+    let runner = crate::jobs::spawn(
+        job_state,
+        crate::jobs::RunnerSettings {
+            lease: config.job_lease,
+            poll: std::time::Duration::from_secs(1),
+            test_delay: config.test_job_delay,
+        },
+    );
 
     tracing::info!(
         address = %local_addr,
@@ -132,6 +142,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
     drop(out);
 
     let stopped = server.await;
+    runner.stop().await;
     freshness.abort();
     stopped.map_err(|e| format!("the server stopped with an error: {e}"))?;
     tracing::info!("stopped: in-flight requests finished, database pool closed");

@@ -7,7 +7,6 @@ use crate::config::{SessionPolicy, StorageConfig, TrustProxy};
 use crate::db::{self, DatabaseUrl, DbPool, migrations};
 use crate::error::AppResult;
 use crate::media::MediaConfig;
-use crate::wordpress::jobs::ImportJobs;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -21,7 +20,33 @@ pub struct AppState {
     /// The change counter the caches last reflected (see `freshness`).
     pub changes: ChangesSeen,
     pub media: MediaConfig,
-    pub imports: ImportJobs,
+    pub jobs: Jobs,
+}
+
+/// This node's side of the job table (`store::jobs`, run by `jobs`): the id its claims
+/// carry, and the bell that wakes its runner when a request queues a job.
+pub struct Jobs {
+    pub node: String,
+    pub wake: tokio::sync::Notify,
+}
+
+impl Jobs {
+    /// A new node id: the process id and random hex, unique per start.
+    pub fn new() -> Jobs {
+        let mut random = [0u8; 4];
+        let _ = getrandom::fill(&mut random);
+        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        Jobs {
+            node: format!("node-{}-{hex}", std::process::id()),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl AppState {

@@ -42,6 +42,17 @@ pub fn lock_login_throttle(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Serialises WordPress imports' write transactions (two imports of one site at once would
+/// both insert its items). SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock_imported_items(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(inner) => {
+            inner.batch_execute("LOCK TABLE imported_items IN SHARE ROW EXCLUSIVE MODE")
+        }
+    }
+}
+
 /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO` reads one
 /// transaction's snapshot, so writers go on meanwhile). `None` on PostgreSQL.
 pub fn sqlite_snapshot(conn: &mut DbConnection, path: &str) -> Option<QueryResult<()>> {
@@ -319,4 +330,30 @@ fn page_of(candidates: &[Candidate], offset: i64, limit: i64) -> Vec<i32> {
         .take(usize::try_from(limit).unwrap_or(0))
         .map(|c| c.id)
         .collect()
+}
+
+/// The id of the oldest queued job due at `now`, locked for this transaction, skipping
+/// jobs another node's transaction has locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two
+/// nodes claiming at once never get the same job and never wait for each other). On SQLite
+/// the caller holds the one write lock (`BEGIN IMMEDIATE`), so a plain query is enough.
+/// Call inside a write transaction.
+pub fn next_queued_job(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<Option<i32>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Timestamp;
+    let sql_pg = "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $1 \
+                  ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+    let sql_sqlite = "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ? \
+                      ORDER BY run_after, id LIMIT 1";
+    let found: Vec<NextId> = match conn {
+        DbConnection::Postgresql(inner) => diesel::sql_query(sql_pg)
+            .bind::<Timestamp, _>(now)
+            .load(inner)?,
+        DbConnection::Sqlite(inner) => diesel::sql_query(sql_sqlite)
+            .bind::<Timestamp, _>(now)
+            .load(inner)?,
+    };
+    Ok(found.first().map(|row| row.id))
 }

@@ -176,6 +176,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Durable jobs: work that outlives a request (see `store::jobs`).
+    jobs (id) {
+        id -> Integer,
+        kind -> Text,
+        state -> Text,
+        payload -> Text,
+        progress_phase -> Text,
+        progress_done -> BigInt,
+        progress_total -> BigInt,
+        result -> Nullable<Text>,
+        error -> Nullable<Text>,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_after -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(media -> users (uploader_id));
@@ -201,4 +226,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     imported_items,
     sessions,
+    jobs,
 );

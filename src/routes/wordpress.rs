@@ -1,7 +1,8 @@
 //! Importing a WordPress export from the dashboard (admins only): the file is uploaded
-//! (streamed to a temp file), the import runs in the background, and its page shows the
-//! progress, then the report. Imports are tracked in this server's memory: the page of an
-//! import lives on the node that ran it, until it restarts.
+//! (streamed to a temp file under the media directory), kept there and queued as a durable
+//! job (`wordpress::jobs`, run by `jobs` on whichever node claims it), and the import's
+//! page shows its progress, then the report — read from the database, so any node shows
+//! it, before and after restarts.
 
 use actix_multipart::Multipart;
 use actix_session::Session;
@@ -9,14 +10,15 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::auth::{self, CurrentUser};
+use crate::db;
 use crate::domain::Role;
 use crate::domain::permissions::{Action, Ownership};
 use crate::error::AppResult;
 use crate::media::upload;
 use crate::state::AppState;
+use crate::store::jobs::{self, Job};
 use crate::views::{self, AdminNav, ImportJobPage, ImportJobView, ImportPage, ImportSummary};
-use crate::wordpress::import::{self, Options, Progress};
-use crate::wordpress::jobs::State;
+use crate::wordpress;
 
 /// Largest export accepted by upload (the file is streamed to disk, never held in memory).
 pub const MAX_EXPORT_BYTES: u64 = 1024 * 1024 * 1024;
@@ -24,28 +26,25 @@ fn roles() -> Vec<&'static str> {
     Role::ALL.iter().map(|r| r.as_str()).collect()
 }
 
-fn form_page(
+/// Imports listed on the form's page.
+const RECENT_IMPORTS: i64 = 20;
+
+async fn form_page(
     state: &AppState,
     nav: AdminNav,
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let jobs = state
-        .imports
-        .recent()
-        .into_iter()
-        .map(|(id, job)| ImportSummary {
-            id,
-            summary: match &job.state {
-                State::Running(p) => format!("{}…", p.phase),
-                State::Done(report) => format!(
-                    "{} post(s) and page(s) imported, {} warning(s)",
-                    report.posts_imported(),
-                    report.warnings.len()
-                ),
-                State::Failed(_) => "failed".to_owned(),
-            },
-            file_name: job.file_name,
+    let recent = db::run(&state.pool, |conn| {
+        Ok(jobs::recent(conn, wordpress::jobs::KIND, RECENT_IMPORTS)?)
+    })
+    .await?;
+    let jobs = recent
+        .iter()
+        .map(|job| ImportSummary {
+            id: job.id,
+            summary: summary(job),
+            file_name: wordpress::jobs::file_name(job),
         })
         .collect();
     let view = ImportPage {
@@ -58,6 +57,24 @@ fn form_page(
     views::html(status, &view)
 }
 
+/// One line about an import, for the list.
+fn summary(job: &Job) -> String {
+    match job.state.as_str() {
+        jobs::QUEUED => "waiting to start…".to_owned(),
+        jobs::RUNNING => format!("{}…", job.progress_phase),
+        jobs::DONE => match wordpress::jobs::report(job) {
+            Some(report) => format!(
+                "{} post(s) and page(s) imported, {} warning(s)",
+                report.posts_imported(),
+                report.warnings.len()
+            ),
+            None => "done".to_owned(),
+        },
+        jobs::INTERRUPTED => "interrupted: nothing was imported".to_owned(),
+        _ => "failed: nothing was imported".to_owned(),
+    }
+}
+
 #[get("/admin/import/wordpress")]
 pub async fn import_form(
     CurrentUser(me): CurrentUser,
@@ -65,7 +82,7 @@ pub async fn import_form(
     session: Session,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::ImportContent, Ownership::Site)?;
-    form_page(&state, AdminNav::new(&me, &session)?, None, StatusCode::OK)
+    form_page(&state, AdminNav::new(&me, &session)?, None, StatusCode::OK).await
 }
 
 /// Receives the export and starts importing it; answers with the import's page.
@@ -78,20 +95,22 @@ pub async fn start_import(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::ImportContent, Ownership::Site)?;
-    let again = |message: &str, status| {
+    let again = async |message: &str, status| {
         form_page(
             &state,
             AdminNav::new(&me, &session)?,
             Some(message.to_owned()),
             status,
         )
+        .await
     };
     let max_body = MAX_EXPORT_BYTES + 1024 * 1024;
     if !upload::is_multipart_within(&req, max_body, "The export", MAX_EXPORT_BYTES)? {
         return again(
             "Choose the export file to upload.",
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     }
     let multipart = Multipart::new(req.headers(), payload);
     let mut form = upload::receive(multipart, &state.media.storage, MAX_EXPORT_BYTES).await?;
@@ -103,73 +122,44 @@ pub async fn start_import(
         return again(
             "Choose the role of imported authors from the list.",
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        )
+        .await;
     };
     let file = match form.files.len() {
         0 => {
             return again(
                 "Choose the export file to upload.",
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            )
+            .await;
         }
         1 => form.files.remove(0),
         _ => {
             return again(
                 "Upload one export file at a time.",
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            )
+            .await;
         }
     };
-    let id = state.imports.start(file.label.clone());
     let address = auth::client_address(&req, state.trust_proxy);
-    let options = Options {
-        uploads: None,
-        author_role,
-        importer_id: Some(me.id),
-        audit_address: Some(address),
-    };
-    let task_state = state.clone();
-    actix_web::rt::spawn(async move {
-        let state = task_state;
-        let label = file.label.clone();
-        let worker_state = state.clone();
-        let outcome = web::block(move || {
-            let state = worker_state;
-            let mut conn = state
-                .pool
-                .get()
-                .map_err(|e| format!("cannot reach the database: {e}"))?;
-            let progress = |p: Progress| state.imports.set(id, State::Running(p));
-            let report = import::import(
-                &mut conn,
-                &state.media,
-                file.file.path(),
-                &file.label,
-                &options,
-                &progress,
-            )?;
-            // `file` (the temp file) is dropped, and so deleted, here.
-            Ok::<_, String>(report)
-        })
-        .await;
-        let outcome = match outcome {
-            Ok(Ok(report)) => {
-                // The same as any write through this node: caches emptied once, the
-                // counter recorded so the poller doesn't empty them again.
-                crate::freshness::after_own_write(&state).await;
-                State::Done(Box::new(report))
-            }
-            Ok(Err(message)) => {
-                tracing::info!(file = %label, %message, "WordPress import refused");
-                State::Failed(message)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "WordPress import stopped");
-                State::Failed("the import stopped unexpectedly; nothing was imported".into())
-            }
-        };
-        state.imports.set(id, outcome);
-    });
+    let storage = state.media.storage.clone();
+    let importer = me.id;
+    let id = db::run(&state.pool, move |conn| {
+        wordpress::jobs::enqueue(
+            conn,
+            &storage,
+            file.file,
+            &file.label,
+            author_role,
+            importer,
+            &address,
+            jobs::now(),
+        )
+    })
+    .await?;
+    // This node's runner starts it at once if it is idle; otherwise the first free node.
+    state.jobs.wake.notify_one();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/admin/import/wordpress/{id}")))
         .finish())
@@ -183,34 +173,46 @@ pub async fn import_page(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::ImportContent, Ownership::Site)?;
-    let Some(job) = id.parse::<u64>().ok().and_then(|id| state.imports.get(id)) else {
-        // Likely a page left open across a restart: back to the form, saying why.
-        auth::set_flash(
-            &session,
-            "That import is not known to this server (imports are remembered until it restarts). Posts it imported are in the post list.",
-        )?;
+    let id = id.parse::<i32>().ok();
+    let job = match id {
+        Some(id) => db::run(&state.pool, move |conn| Ok(jobs::get(conn, id)?)).await?,
+        None => None,
+    };
+    let Some(job) = job.filter(|job| job.kind == wordpress::jobs::KIND) else {
+        auth::set_flash(&session, "There is no such import.")?;
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/admin/import/wordpress"))
             .finish());
     };
     let mut view = ImportJobView {
-        file_name: job.file_name,
-        running: false,
-        phase: "",
-        done: 0,
-        total: 0,
+        file_name: wordpress::jobs::file_name(&job),
+        running: job.is_pending(),
+        phase: job.progress_phase.clone(),
+        done: job.progress_done,
+        total: job.progress_total,
+        note: None,
         error: None,
+        interrupted: None,
         report: None,
     };
-    match job.state {
-        State::Running(p) => {
-            view.running = true;
-            view.phase = p.phase;
-            view.done = p.done;
-            view.total = p.total;
+    match job.state.as_str() {
+        jobs::QUEUED | jobs::RUNNING => view.note = job.error.clone(),
+        jobs::DONE => {
+            view.report = wordpress::jobs::report(&job);
+            if view.report.is_none() {
+                view.error = Some("its report is unreadable".into());
+            }
         }
-        State::Done(report) => view.report = Some(*report),
-        State::Failed(message) => view.error = Some(message),
+        jobs::INTERRUPTED => {
+            view.interrupted = Some(job.error.clone().unwrap_or_default());
+        }
+        _ => {
+            view.error = Some(
+                job.error
+                    .clone()
+                    .unwrap_or_else(|| "nothing was imported".to_owned()),
+            );
+        }
     }
     let page = ImportJobPage {
         nav: AdminNav::new(&me, &session)?,

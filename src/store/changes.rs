@@ -33,6 +33,7 @@ pub const NOT_WATCHED: &[&str] = &[
     "login_throttle",
     "imported_items",
     "site_changes",
+    "jobs",
 ];
 
 /// The counter's current value (a primary-key read of one row).

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod changes;
 pub mod editorial;
 pub mod invitations;
+pub mod jobs;
 pub mod logins;
 pub mod media;
 pub mod password_resets;

@@ -655,19 +655,24 @@ pub struct ImportPage {
 
 /// A line of the recent imports list.
 pub struct ImportSummary {
-    pub id: u64,
+    pub id: i32,
     pub file_name: String,
     pub summary: String,
 }
 
-/// One import as its page shows it: running (with progress), failed, or done.
+/// One import as its page shows it: waiting or running (with progress), failed,
+/// interrupted, or done.
 pub struct ImportJobView {
     pub file_name: String,
     pub running: bool,
-    pub phase: &'static str,
-    pub done: usize,
-    pub total: usize,
+    pub phase: String,
+    pub done: i64,
+    pub total: i64,
+    /// A note while it runs (e.g. why it is running again).
+    pub note: Option<String>,
     pub error: Option<String>,
+    /// Its server stopped too often: nothing was imported, start again.
+    pub interrupted: Option<String>,
     pub report: Option<crate::wordpress::import::Report>,
 }
 

@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::content;
 use super::wxr::{Channel, Item, WxrReader};
@@ -51,7 +51,7 @@ pub struct Progress {
 }
 
 /// What an import did, by kind and stage, and what it left out and why.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub source: String,
     /// "post" / "page" → "published" / "scheduled" / "draft" / "pending review" / "trash" → count.
@@ -186,6 +186,29 @@ pub fn import(
     options: &Options,
     progress: &dyn Fn(Progress),
 ) -> Result<Report, String> {
+    import_then(
+        conn,
+        media_config,
+        path,
+        name,
+        options,
+        progress,
+        &|_, _| Ok(()),
+    )
+}
+
+/// [`import`], calling `before_commit` with the finished report inside the import's
+/// transaction: what it writes commits with the import, and its error rolls it all back
+/// (a dashboard import marks its job done there, so "done" and the posts are one commit).
+pub fn import_then(
+    conn: &mut DbConnection,
+    media_config: &MediaConfig,
+    path: &Path,
+    name: &str,
+    options: &Options,
+    progress: &dyn Fn(Progress),
+    before_commit: &dyn Fn(&mut DbConnection, &Report) -> Result<(), AppError>,
+) -> Result<Report, String> {
     let started = std::time::Instant::now();
     let survey = survey(path, name, progress)?;
     let source = source_of(&survey.channel);
@@ -228,6 +251,11 @@ pub fn import(
         progress,
     );
     let result = db::write_transaction(conn, |conn| -> Result<(), AppError> {
+        // One import writes at a time (SQLite: the write lock; PostgreSQL: a table lock),
+        // and what earlier imports made is read again under it: an import that ran
+        // meanwhile (another node's job) is not imported twice or into a unique violation.
+        db::dialect::lock_imported_items(conn)?;
+        let known = previously_imported(conn, &source)?;
         write_all(
             conn,
             (path, name),
@@ -248,6 +276,8 @@ pub fn import(
                 address,
             )?;
         }
+        report.seconds = started.elapsed().as_secs_f64();
+        before_commit(conn, &report)?;
         Ok(())
     });
     if let Err(err) = result {

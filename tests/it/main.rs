@@ -17,6 +17,7 @@ mod export;
 mod exposure;
 mod feeds;
 mod freshness;
+mod jobs;
 mod limits;
 mod media;
 mod metrics;
