@@ -87,7 +87,6 @@ struct Metrics {
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 static STARTED: OnceLock<Instant> = OnceLock::new();
-static JOBS: OnceLock<JobCountsSource> = OnceLock::new();
 
 impl Metrics {
     fn new() -> Self {
@@ -270,19 +269,10 @@ pub fn pool_timeout() {
 /// Background jobs by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounts {
-    pub queued: u64,
-    pub running: u64,
-    pub failed: u64,
-}
-
-/// Reads the job counts when `/metrics` is scraped (on a blocking thread: it may query the
-/// database). None when they can't be read: the gauges keep their last values.
-pub type JobCountsSource = Box<dyn Fn() -> Option<JobCounts> + Send + Sync>;
-
-/// Sets where the job gauges come from, once, at start-up (a second call is ignored).
-/// Until a source is set, `/metrics` has no `folio_jobs` series.
-pub fn count_jobs_with(source: JobCountsSource) {
-    let _ = JOBS.set(source);
+    pub queued: i64,
+    pub running: i64,
+    /// Failed or interrupted: neither will run again by itself.
+    pub failed: i64,
 }
 
 /// What the gauges describe at the moment of a scrape.
@@ -293,11 +283,6 @@ pub struct Snapshot {
     pub pool_max: u32,
     pub page_cache_bytes: u64,
     pub page_cache_entries: u64,
-}
-
-/// Reads the registered job counts (blocking: call it off the async workers).
-pub fn read_jobs() -> Option<JobCounts> {
-    JOBS.get().and_then(|source| source())
 }
 
 /// The whole exposition, in the Prometheus text format ([`CONTENT_TYPE`]).
@@ -325,7 +310,7 @@ pub fn render(snapshot: Snapshot, jobs: Option<JobCounts>) -> String {
             metrics
                 .jobs
                 .get_or_create(&StateLabels { state })
-                .set(to_i64(value));
+                .set(value);
         }
     }
     metrics

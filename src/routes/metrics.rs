@@ -11,9 +11,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use subtle::ConstantTimeEq;
 
 use crate::auth;
+use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::metrics::{self, Snapshot};
+use crate::metrics::{self, JobCounts, Snapshot};
 use crate::state::AppState;
+use crate::store::jobs;
 
 /// Who may scrape from elsewhere than loopback.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +49,15 @@ pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> AppResult<H
         page_cache_bytes,
         page_cache_entries,
     };
-    // The job counts may come from the database: off the async workers.
-    let jobs = web::block(metrics::read_jobs).await.ok().flatten();
+    // A failed count (database down) leaves the job gauges at their last values.
+    let jobs = db::run(&state.pool, |conn| Ok(jobs::counts(conn)?))
+        .await
+        .ok()
+        .map(|counts| JobCounts {
+            queued: counts.queued,
+            running: counts.running,
+            failed: counts.failed + counts.interrupted,
+        });
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, metrics::CONTENT_TYPE))
         .insert_header((header::CACHE_CONTROL, "no-store"))

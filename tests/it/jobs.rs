@@ -16,6 +16,7 @@ on_both_backends!(
     a_dashboard_import_shows_its_report_on_another_node,
     a_node_killed_mid_import_leaves_the_job_to_another_node,
     sigterm_hands_a_running_job_back_to_the_queue,
+    a_job_whose_nodes_keep_dying_is_marked_interrupted,
     three_nodes_run_each_of_ten_jobs_exactly_once,
 );
 
@@ -100,7 +101,7 @@ fn post_count(site: &Site) -> i64 {
 
 fn files_waiting(site: &Site) -> usize {
     let dir = site.data_dir().join("media").join("jobs");
-    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+    std::fs::read_dir(dir).map_or(0, Iterator::count)
 }
 
 async fn a_dashboard_import_shows_its_report_on_another_node(backend: Backend) {
@@ -158,6 +159,14 @@ async fn a_node_killed_mid_import_leaves_the_job_to_another_node(backend: Backen
     wait_for_state(&site, id, "running").await;
     let page = get_page(&client, &doomed.url(&job), 200).await;
     assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    let metrics = get_page(&client, &doomed.url("/metrics"), 200).await;
+    for line in [
+        "folio_jobs{state=\"running\"} 1",
+        "folio_jobs{state=\"queued\"} 0",
+        "folio_jobs{state=\"failed\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     // kill -9: no chance to hand the job back.
     drop(doomed);
@@ -256,4 +265,50 @@ async fn three_nodes_run_each_of_ten_jobs_exactly_once(backend: Backend) {
     assert_eq!(post_count(&site), 11);
     let counts = folio::store::jobs::counts(&mut conn).unwrap();
     assert_eq!((counts.done, counts.queued, counts.running), (10, 0, 0));
+}
+
+async fn a_job_whose_nodes_keep_dying_is_marked_interrupted(backend: Backend) {
+    let site = site_with_admin(&backend);
+    let slow = [
+        ("FOLIO_TEST_JOB_DELAY_MS", "600000"),
+        ("FOLIO_JOB_LEASE", "2"),
+    ];
+    let first = site.start_with(&slow).await;
+    let (client, csrf) = logged_in(&first, "admin@example.com", PASSWORD).await;
+    let job = start_import(&first, &client, &csrf).await;
+    let id = job_id(&job);
+    wait_for_state(&site, id, "running").await;
+    drop(first);
+    // Each node takes the job up once the lease lapses, and dies (kill -9) in its turn.
+    for attempt in 2..=3 {
+        let node = site.start_with(&slow).await;
+        let started = Instant::now();
+        while job_row(&site, id).1 < attempt {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "attempt {attempt} never started: {:?}",
+                job_row(&site, id)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        drop(node);
+    }
+    // The third lapse: no attempts left. The next node marks it interrupted, and says
+    // that nothing was imported.
+    let last = site.start_with(&[("FOLIO_JOB_LEASE", "2")]).await;
+    wait_for_state(&site, id, "interrupted").await;
+    let page = finished_page(&last, &client, &job).await;
+    assert!(
+        page.contains("Nothing was imported: start it again"),
+        "{page}"
+    );
+    assert_eq!(post_count(&site), 0);
+    assert_eq!(files_waiting(&site), 0, "its export file is removed");
+    let metrics = get_page(&client, &last.url("/metrics"), 200).await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "folio_jobs{state=\"failed\"} 1"),
+        "{metrics}"
+    );
 }
