@@ -277,7 +277,7 @@ async fn finish(state: &web::Data<AppState>, job: &Job, claim: &jobs::Claim, out
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::error!(job = job.id, error = %e.detailed(), "cannot record a job's failure")
+                    tracing::error!(job = job.id, error = %e.detailed(), "cannot record a job's failure");
                 }
             }
         }

@@ -150,10 +150,12 @@ pub async fn start_import(
             conn,
             &storage,
             file.file,
-            &file.label,
-            author_role,
-            importer,
-            &address,
+            &wordpress::jobs::Requested {
+                file_name: &file.label,
+                author_role,
+                importer_id: importer,
+                audit_address: &address,
+            },
             jobs::now(),
         )
     })

@@ -57,18 +57,30 @@ pub fn report(job: &Job) -> Option<Report> {
     serde_json::from_str(job.result.as_deref()?).ok()
 }
 
+/// Who asked for an import, and how.
+pub struct Requested<'a> {
+    /// The uploaded file's name, as shown on the job's page.
+    pub file_name: &'a str,
+    pub author_role: Role,
+    pub importer_id: i32,
+    pub audit_address: &'a str,
+}
+
 /// Keeps the uploaded export under the media directory and queues its import. Returns the
 /// job's id. The file goes again if the job can't be recorded.
 pub fn enqueue(
     conn: &mut DbConnection,
     storage: &MediaStorage,
     upload: NamedTempFile,
-    file_name: &str,
-    author_role: Role,
-    importer_id: i32,
-    audit_address: &str,
+    requested: &Requested<'_>,
     now: chrono::NaiveDateTime,
 ) -> Result<i32, AppError> {
+    let Requested {
+        file_name,
+        author_role,
+        importer_id,
+        audit_address,
+    } = *requested;
     let folder = storage.root().join(FOLDER);
     std::fs::create_dir_all(&folder)
         .map_err(|e| AppError::internal("cannot keep the export for its import", e))?;
