@@ -820,5 +820,25 @@ async fn command_line_user_changes_reach_running_nodes(backend: Backend) {
             .status(),
         303
     );
+
+    // `folio import-wordpress` against the live database: the imported posts show on
+    // both nodes' cached home page and feed.
+    cache_everywhere(&[a, b], &["/", "/feed.xml"]).await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wordpress.xml");
+    let out = site.cli(&["import-wordpress", fixture], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imported = |s: u16, body: &str| s == 200 && body.contains("the lighthouse");
+    everywhere(
+        &mut timings,
+        &[a, b],
+        "a `folio import-wordpress`",
+        Instant::now(),
+        &[("/", &imported), ("/feed.xml", &imported)],
+    )
+    .await;
     timings.report();
 }
