@@ -36,7 +36,11 @@ const SESSION_KEY_FILE: &str = "session.key";
 
 pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let started = Instant::now();
-    let (pool, _) = crate::state::open_database(&config.storage, config.db_pool_size)?;
+    let (pool, _) = crate::state::open_database_with(
+        &config.storage,
+        config.db_pool_size,
+        config.db_connect_timeout,
+    )?;
     let key = session_key(&config)?;
     let media_storage = crate::media::storage::MediaStorage::open(&config.storage.media_dir)
         .map_err(|e| {
