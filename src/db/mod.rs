@@ -467,13 +467,31 @@ where
     }
 }
 
-/// Whether the database answers and holds our schema (for `/readyz`).
+/// Whether the database answers, holds our schema and takes writes (for `/readyz`).
+///
+/// The write is real and committed: the change counter is raised and lowered again in
+/// one transaction. A transaction rolled back would prove nothing on SQLite, which writes
+/// to its file (the WAL) only at commit, so a full disk or a read-only file would pass;
+/// nor would setting the counter to its own value, which SQLite notices and skips. Other
+/// nodes polling the counter (`freshness`) never see the raised value, and no trigger
+/// watches that table.
 pub fn check_ready(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::dsl::count_star;
+    use schema::site_changes;
     schema::settings::table
         .select(count_star())
         .first::<i64>(conn)
-        .map(|_| ())
+        .map(|_| ())?;
+    write_transaction(conn, |conn| {
+        let row = site_changes::table.filter(site_changes::id.eq(1));
+        diesel::update(row)
+            .set(site_changes::counter.eq(site_changes::counter + 1))
+            .execute(conn)?;
+        diesel::update(row)
+            .set(site_changes::counter.eq(site_changes::counter - 1))
+            .execute(conn)
+            .map(|_| ())
+    })
 }
 
 #[cfg(test)]
