@@ -89,6 +89,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
             // The last `.wrap` is the outermost layer: requests pass these bottom-up.
+            .wrap(from_fn(crate::middleware::keep_typed_text::keep_typed_text))
             .wrap(from_fn(csrf))
             .wrap(session_middleware(key.clone(), secure_cookie, sessions))
             .wrap(from_fn(error_pages))
