@@ -18,6 +18,7 @@ mod feeds;
 mod freshness;
 mod limits;
 mod media;
+mod outage;
 mod page_cache;
 mod posts;
 mod server;
