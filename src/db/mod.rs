@@ -544,4 +544,31 @@ mod tests {
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("folio@db.example") || shown.contains("folio:***@"));
     }
+
+    #[test]
+    fn postgres_urls_get_libpq_connect_timeout_unless_they_set_one() {
+        let secs = |s| Duration::from_secs(s);
+        assert_eq!(
+            with_libpq_connect_timeout("postgres://u@db/folio", secs(5)),
+            "postgres://u@db/folio?connect_timeout=5"
+        );
+        assert_eq!(
+            with_libpq_connect_timeout("postgres://u@db/folio?sslmode=require", secs(2)),
+            "postgres://u@db/folio?sslmode=require&connect_timeout=2"
+        );
+        // libpq treats 1 as 2: say what it does.
+        assert!(with_libpq_connect_timeout("postgres://db/f", secs(1)).ends_with("=2"));
+        let own = "postgres://db/f?connect_timeout=30";
+        assert_eq!(with_libpq_connect_timeout(own, secs(2)), own);
+    }
+
+    #[test]
+    fn after_a_failed_connect_requests_fail_fast_until_one_succeeds() {
+        let health = Health::default();
+        assert!(health.may_try(), "healthy: everyone connects");
+        health.connected(false);
+        assert!(!health.may_try(), "just failed: no one waits");
+        health.connected(true);
+        assert!(health.may_try(), "back: everyone connects");
+    }
 }
