@@ -20,6 +20,7 @@ on_both_backends!(
     a_save_during_an_outage_keeps_the_text_and_goes_through_afterwards,
     settings_sent_during_an_outage_keep_their_text,
     a_profile_sent_during_an_outage_keeps_its_text,
+    a_tag_description_sent_during_an_outage_keeps_its_text,
     requests_fail_fast_while_the_database_is_down,
     every_connection_writes_again_after_the_outage,
 );
@@ -245,6 +246,45 @@ async fn a_profile_sent_during_an_outage_keeps_its_text(backend: Backend) {
     send_until_saved(&admin, &server, "/admin/profile", &csrf, &fields).await;
     let form = get_page(&admin, &server.url("/admin/profile"), 200).await;
     assert!(form.contains("First to publish an algorithm"), "{form}");
+}
+
+async fn a_tag_description_sent_during_an_outage_keeps_its_text(backend: Backend) {
+    use diesel::prelude::*;
+    use folio::db::schema::tags;
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let server = start(&site).await;
+    let (admin, csrf) = logged_in(&server, "ada@example.org", PASSWORD).await;
+    write_post(
+        &admin,
+        &server,
+        &csrf,
+        &[("title", "Cards"), ("tags", "looms"), ("action", "save")],
+    )
+    .await;
+    let id: i32 = tags::table
+        .filter(tags::slug.eq("looms"))
+        .select(tags::id)
+        .first(&mut site.connect())
+        .unwrap();
+    let path = format!("/admin/tags/{id}");
+    let description = "Jacquard looms read punched cards; so did the Engine.";
+    let fields = [
+        ("name", "Looms"),
+        ("slug", "looms"),
+        ("description", description),
+    ];
+
+    site.take_database_down();
+    let (status, page, _) = timed_post(&admin, &server, &path, &csrf, &fields).await;
+    assert_eq!(status, 503, "{page}");
+    assert!(page.contains("Your text is below"), "{page}");
+    assert!(page.contains(description), "{page}");
+
+    site.bring_database_back();
+    send_until_saved(&admin, &server, &path, &csrf, &fields).await;
+    let form = get_page(&admin, &server.url(&path), 200).await;
+    assert!(form.contains(description), "{form}");
 }
 
 /// Times `count` GETs of `path` one after another during the outage: each answer's time.
