@@ -90,6 +90,14 @@ pub struct ServeArgs {
     #[arg(long, env = "FOLIO_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
+    /// Seconds a request waits for a database connection (and a new PostgreSQL connection
+    /// waits for its server, as libpq's `connect_timeout` unless the URL sets one) before it
+    /// fails with 503. While the database is unreachable, requests fail at once instead of
+    /// each waiting this long; one request a second tries again.
+    #[arg(long, env = "FOLIO_DB_CONNECT_TIMEOUT", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub db_connect_timeout: u64,
+
     /// Key that encrypts and signs session cookies: at least 64 random bytes, base64-encoded
     /// (`openssl rand -base64 64`). Every node of a cluster needs the same key. Default: a key
     /// generated once into `DATA_DIR/session.key` (mode 0600).
@@ -315,6 +323,8 @@ pub struct ServeConfig {
     pub base_url: Option<url::Url>,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// How long a request waits for a database connection (see `db::PoolOptions`).
+    pub db_connect_timeout: Duration,
     pub session_key: Option<Vec<u8>>,
     pub sessions: SessionPolicy,
     pub trust_proxy: TrustProxy,
@@ -460,6 +470,7 @@ impl ServeConfig {
             base_url,
             workers,
             db_pool_size: serve.db_pool_size,
+            db_connect_timeout: Duration::from_secs(serve.db_connect_timeout),
             session_key,
             sessions: SessionPolicy {
                 idle_timeout: Duration::from_secs(serve.session_idle_timeout),

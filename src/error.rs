@@ -46,6 +46,10 @@ pub enum AppError {
     Database(#[from] DieselError),
     #[error("database connection pool error")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The last attempt to connect failed moments ago: failed at once, without waiting
+    /// (see `db::DbPool::get`).
+    #[error("the database cannot be reached (failing fast)")]
+    DatabaseUnreachable,
     #[error("background task failed")]
     Blocking(#[from] BlockingError),
     #[error("template rendering failed")]
@@ -71,6 +75,31 @@ pub enum AppError {
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl AppError {
+    /// Whether this is the database failing rather than the request: it can't be reached
+    /// (no connection, the connection lost, the pool timed out) or it refused a write for
+    /// its own reasons (disk full, read-only file or transaction, I/O error). Not a missing
+    /// row or a broken rule (unique, foreign key…), which the user can fix. Forms that
+    /// carry typed text answer these with the text kept (`middleware::keep_typed_text`).
+    pub fn is_database_unavailable(&self) -> bool {
+        self.database_trouble().is_some()
+    }
+
+    /// What went wrong with the database, for the message the user sees.
+    pub fn database_trouble(&self) -> Option<DatabaseTrouble> {
+        match self {
+            Self::Pool(_) | Self::DatabaseUnreachable => Some(DatabaseTrouble::Unreachable),
+            Self::Database(DieselError::DatabaseError(kind, info)) => match kind {
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    Some(DatabaseTrouble::Unreachable)
+                }
+                DatabaseErrorKind::ReadOnlyTransaction => Some(DatabaseTrouble::WriteRefused),
+                DatabaseErrorKind::Unknown => classify_unknown(info.message()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn not_found() -> Self {
         Self::NotFound("The page you asked for does not exist.".into())
     }
@@ -111,14 +140,78 @@ impl AppError {
             Self::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 "That already exists: choose another value.".into()
             }
-            Self::Pool(_) | Self::Unavailable(_) => {
+            Self::Pool(_) | Self::Unavailable(_) | Self::DatabaseUnreachable => {
                 "The site cannot reach its database right now. Please try again in a moment.".into()
+            }
+            _ if self.database_trouble() == Some(DatabaseTrouble::Unreachable) => {
+                "The site cannot reach its database right now. Please try again in a moment.".into()
+            }
+            _ if self.is_database_unavailable() => {
+                "The site's database cannot save changes right now. Please try again in a moment."
+                    .into()
             }
             _ if self.status_code().is_server_error() => {
                 "Something went wrong on our side. It has been logged.".into()
             }
             _ => self.to_string(),
         }
+    }
+}
+
+/// The two ways the database fails a request (see [`AppError::database_trouble`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseTrouble {
+    /// No connection: the server is down or unreachable, or the pool timed out.
+    Unreachable,
+    /// Connected, but the write failed: disk full, read-only, I/O error, locked.
+    WriteRefused,
+}
+
+impl DatabaseTrouble {
+    /// The sentence shown above a form whose text was kept.
+    pub fn form_message(self) -> &'static str {
+        match self {
+            Self::Unreachable => {
+                "The database can't be reached, so nothing was saved. Your text is below; try again in a moment."
+            }
+            Self::WriteRefused => {
+                "The database refused to save (its disk may be full or read-only), so nothing was saved. Your text is below; try again in a moment."
+            }
+        }
+    }
+}
+
+/// An error the database reported without a diesel kind, by its message: the connection
+/// lost (PostgreSQL shutting down or the connection cut) or a write refused (SQLite: disk
+/// full, read-only file, I/O error, locked; PostgreSQL: no space, read-only transaction).
+/// Anything else is not the database's fault but ours (a bug): the generic 500.
+fn classify_unknown(message: &str) -> Option<DatabaseTrouble> {
+    let message = message.to_ascii_lowercase();
+    let lost = [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "connection refused",
+        "could not connect",
+        "the database system is",
+        "unable to open database file",
+    ];
+    let refused = [
+        "disk i/o error",
+        "readonly database",
+        "read-only transaction",
+        "database or disk is full",
+        "no space left",
+        "could not extend file",
+        "could not write",
+        "database is locked",
+    ];
+    if lost.iter().any(|needle| message.contains(needle)) {
+        Some(DatabaseTrouble::Unreachable)
+    } else if refused.iter().any(|needle| message.contains(needle)) {
+        Some(DatabaseTrouble::WriteRefused)
+    } else {
+        None
     }
 }
 
@@ -158,7 +251,10 @@ impl ResponseError for AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Pool(_) | Self::DatabaseUnreachable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Database(_) if self.is_database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_)
             | Self::Blocking(_)
             | Self::Render(_)
@@ -249,6 +345,38 @@ mod tests {
         let err = AppError::from(unique);
         assert_eq!(err.status_code(), StatusCode::CONFLICT);
         assert_eq!(err.code(), "conflict");
+    }
+
+    #[test]
+    fn database_failures_are_503_and_rule_breaks_are_not() {
+        let full = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from("database or disk is full")),
+        ));
+        assert_eq!(full.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(full.database_trouble(), Some(DatabaseTrouble::WriteRefused));
+        let gone = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from(
+                "terminating connection due to administrator command",
+            )),
+        ));
+        assert_eq!(gone.database_trouble(), Some(DatabaseTrouble::Unreachable));
+        assert_eq!(
+            AppError::DatabaseUnreachable.status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let unique = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new(String::from("users.email")),
+        ));
+        assert!(!unique.is_database_unavailable());
+        assert!(!AppError::from(DieselError::NotFound).is_database_unavailable());
+        let bug = AppError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from("no such column: titel")),
+        ));
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

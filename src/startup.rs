@@ -36,7 +36,11 @@ const SESSION_KEY_FILE: &str = "session.key";
 
 pub async fn serve(config: ServeConfig) -> Result<(), String> {
     let started = Instant::now();
-    let (pool, _) = crate::state::open_database(&config.storage, config.db_pool_size)?;
+    let (pool, _) = crate::state::open_database_with(
+        &config.storage,
+        config.db_pool_size,
+        config.db_connect_timeout,
+    )?;
     let key = session_key(&config)?;
     let media_storage = crate::media::storage::MediaStorage::open(&config.storage.media_dir)
         .map_err(|e| {
@@ -94,6 +98,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
             // The last `.wrap` is the outermost layer: requests pass these bottom-up.
+            .wrap(from_fn(crate::middleware::keep_typed_text::keep_typed_text))
             .wrap(from_fn(csrf))
             .wrap(session_middleware(key.clone(), secure_cookie, sessions))
             .wrap(from_fn(error_pages))

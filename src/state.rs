@@ -62,13 +62,23 @@ pub fn open_database(
     storage: &StorageConfig,
     pool_size: u32,
 ) -> Result<(DbPool, Vec<String>), String> {
+    open_database_with(storage, pool_size, db::DEFAULT_CONNECT_TIMEOUT)
+}
+
+/// [`open_database`] with a request's longest wait for a connection
+/// (`FOLIO_DB_CONNECT_TIMEOUT`).
+pub fn open_database_with(
+    storage: &StorageConfig,
+    pool_size: u32,
+    connect_timeout: std::time::Duration,
+) -> Result<(DbPool, Vec<String>), String> {
     std::fs::create_dir_all(&storage.data_dir).map_err(|e| {
         format!(
             "cannot create the data directory {}: {e}",
             storage.data_dir.display()
         )
     })?;
-    let pool = db::build_pool(&storage.database, pool_size)?;
+    let pool = db::build_pool_with(&storage.database, pool_size, connect_timeout)?;
     let mut conn = pool.get().map_err(|e| {
         format!(
             "cannot connect to the database {}: {e}",

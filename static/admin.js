@@ -69,6 +69,7 @@
     saving = true;
     post(form.dataset.autosaveUrl, { title: title.value, body: body.value, kind: form.dataset.kind })
       .then(function (response) {
+        if (response.status === 503) throw new Error("the database can't be reached or can't save right now");
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       }).then(function (data) {

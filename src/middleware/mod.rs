@@ -12,12 +12,15 @@
 //!    the page cache (one render per page at a time);
 //! 8. `error_pages`: every error response as the styled page (JSON under `/api/`);
 //! 9. the session (actix-session, encrypted cookie);
-//! 10. `csrf`: the token check of state-changing requests, next to the handlers.
+//! 10. `csrf`: the token check of state-changing requests;
+//! 11. `keep_typed_text`: an admin form the database failed comes back with its text,
+//!     next to the handlers.
 
 pub mod csrf;
 pub mod encoding;
 pub mod error_pages;
 pub mod http_cache;
+pub mod keep_typed_text;
 pub mod metrics;
 pub mod request_log;
 pub mod security_headers;

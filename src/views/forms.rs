@@ -1,6 +1,7 @@
 //! The forms the admin pages send and show again (with the user's input when it needs
 //! fixing): the handlers read them, the page structs in `views` render them.
 
+use askama::Template;
 use chrono::TimeZone;
 use serde::Deserialize;
 
@@ -126,4 +127,58 @@ pub struct DescribeForm {
     pub alt_text: String,
     #[serde(default)]
     pub caption: String,
+}
+
+/// A form the database failed, shown again with every field as it was sent (see
+/// `middleware::keep_typed_text`): sending it again repeats the request.
+#[derive(Template)]
+#[template(path = "admin/kept_form.html")]
+pub struct KeptFormPage {
+    pub site: std::sync::Arc<crate::cache::Site>,
+    pub message: &'static str,
+    /// Where the form was sent (path and query).
+    pub action: String,
+    pub fields: Vec<KeptField>,
+}
+
+/// One field of a [`KeptFormPage`].
+pub struct KeptField {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub shown: Shown,
+}
+
+/// How a kept field is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Bookkeeping the user didn't type (the CSRF token, the version, the button).
+    Hidden,
+    Line,
+    Text,
+}
+
+impl KeptField {
+    pub fn new(name: String, value: String) -> Self {
+        let shown = match name.as_str() {
+            "csrf_token" | "version" | "action" | "kind" => Shown::Hidden,
+            _ if value.contains('\n') || value.chars().count() > 80 => Shown::Text,
+            _ => Shown::Line,
+        };
+        let label = name.replace('_', " ");
+        Self {
+            name,
+            label,
+            value,
+            shown,
+        }
+    }
+
+    pub fn is_hidden(&self) -> bool {
+        self.shown == Shown::Hidden
+    }
+
+    pub fn is_text(&self) -> bool {
+        self.shown == Shown::Text
+    }
 }

@@ -21,6 +21,7 @@ mod jobs;
 mod limits;
 mod media;
 mod metrics;
+mod outage;
 mod page_cache;
 mod posts;
 mod proxy;

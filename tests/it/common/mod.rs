@@ -62,6 +62,8 @@ pub struct Site {
     pub dir: TempDir,
     database_url: Option<String>,
     postgres: Option<(String, String)>, // (admin URL, database name)
+    /// SQLite files made immutable by `take_database_down`, to undo when dropped.
+    immutable: Mutex<Vec<PathBuf>>,
 }
 
 impl Site {
@@ -72,6 +74,7 @@ impl Site {
                 dir,
                 database_url: None,
                 postgres: None,
+                immutable: Mutex::default(),
             },
             Backend::Postgres(admin_url) => {
                 let name = format!("folio_t_{}", random_hex(8));
@@ -82,6 +85,7 @@ impl Site {
                     dir,
                     database_url: Some(url.to_string()),
                     postgres: Some((admin_url.clone(), name)),
+                    immutable: Mutex::default(),
                 }
             }
         }
@@ -293,8 +297,74 @@ impl Site {
     }
 }
 
+impl Site {
+    /// A real outage under a running server, undone by [`Site::bring_database_back`]. On
+    /// PostgreSQL the database refuses new connections and loses its open ones. On SQLite
+    /// the data directory, the database file and its WAL become immutable (`chattr +i`:
+    /// the tests run as root, whom a read-only mode doesn't stop), so every write fails
+    /// with "disk I/O error" on the connections the server has open and a new connection
+    /// opens read-only, while reads still work: a full or read-only disk. The `-shm` file
+    /// stays writable: SQLite maps it into memory, and a write to an immutable mapping
+    /// kills the process with SIGBUS. Without `chattr` (or the right to use it, as in a
+    /// container without CAP_LINUX_IMMUTABLE) the test fails: it never passes untested.
+    pub fn take_database_down(&self) {
+        match &self.postgres {
+            Some(_) => self.make_database_unreachable(),
+            None => {
+                let paths = self.sqlite_paths();
+                chattr(&paths, "+i");
+                *self.immutable.lock().unwrap() = paths;
+            }
+        }
+    }
+
+    /// Ends [`Site::take_database_down`].
+    pub fn bring_database_back(&self) {
+        match &self.postgres {
+            Some((admin_url, name)) => admin_sql(
+                admin_url,
+                &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
+            ),
+            None => chattr(&std::mem::take(&mut *self.immutable.lock().unwrap()), "-i"),
+        }
+    }
+
+    /// The data directory, the SQLite file and its WAL (not the `-shm`: see
+    /// [`Site::take_database_down`]).
+    fn sqlite_paths(&self) -> Vec<PathBuf> {
+        let file = self.sqlite_file().expect("a SQLite site");
+        let mut paths = vec![self.data_dir().to_path_buf()];
+        for suffix in ["", "-wal"] {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            let path = PathBuf::from(path);
+            if path.exists() {
+                paths.push(path);
+            }
+        }
+        paths
+    }
+}
+
+fn chattr(paths: &[PathBuf], flag: &str) {
+    let status = Command::new("chattr")
+        .arg(flag)
+        .args(paths)
+        .status()
+        .expect("run chattr (package e2fsprogs) to simulate a SQLite outage");
+    assert!(
+        status.success(),
+        "chattr {flag} {paths:?} failed: the SQLite outage can't be simulated here (needs a file system with immutable files and CAP_LINUX_IMMUTABLE)"
+    );
+}
+
 impl Drop for Site {
     fn drop(&mut self) {
+        // Undo a `take_database_down` left in place (a failed test), or the directory stays.
+        let immutable = std::mem::take(self.immutable.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !immutable.is_empty() {
+            let _ = Command::new("chattr").arg("-i").args(&immutable).status();
+        }
         if let Some((admin_url, name)) = &self.postgres {
             admin_sql(
                 admin_url,
