@@ -299,7 +299,10 @@ impl DbPool {
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConnection, AppError> {
         if !self.health.may_try() {
             // An idle connection that still works is fine to use; no waiting for a new one.
-            return self.inner.try_get().ok_or(AppError::DatabaseUnreachable);
+            return self.inner.try_get().ok_or_else(|| {
+                crate::metrics::pool_timeout();
+                AppError::DatabaseUnreachable
+            });
         }
         Ok(self.inner.get_timeout(timeout)?)
     }

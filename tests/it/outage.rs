@@ -320,6 +320,19 @@ async fn requests_fail_fast_while_the_database_is_down(backend: Backend) {
     let admin_pages = timed_gets(&admin, &server, "/admin/posts", COUNT).await;
     let ready = timed_gets(&visitor, &server, "/readyz", COUNT).await;
     let all = started.elapsed();
+    // /metrics answers during the outage (without the job counts, which need the
+    // database) and counts the requests that found no connection.
+    let metrics = common::get_page(&visitor, &server.url("/metrics"), 200).await;
+    let timeouts: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("folio_db_pool_timeouts_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(-1.0);
+    if matches!(backend, Backend::Postgres(_)) {
+        assert!(timeouts >= 1.0, "{metrics}");
+    } else {
+        assert!(timeouts >= 0.0, "{metrics}");
+    }
     site.bring_database_back();
 
     for (what, answers) in [
