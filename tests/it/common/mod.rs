@@ -477,10 +477,14 @@ impl Drop for Server {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
+/// Idle connections are dropped before the server's keep-alive (actix's default, 5 s)
+/// would close them: on a loaded machine a test that prepares many clients and then sends
+/// at once otherwise races the server's close and gets `IncompleteMessage`.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(3))
         .build()
         .unwrap()
 }
