@@ -15,8 +15,59 @@ pub fn html_text(html: &str) -> String {
     collapse_whitespace(&text)
 }
 
+/// Marks the end of a block in text being gathered (see [`end_block`]); NUL never stays in
+/// text (the HTML reader and CommonMark both replace it with U+FFFD).
+const BLOCK_END: char = '\0';
+
+/// Whitespace collapsed to single spaces, and block ends (see [`end_block`]) turned into
+/// sentence ends: a block that doesn't end a sentence gets a full stop when more text
+/// follows, so blocks read as sentences on one line ("What to bring. A warm coat" rather
+/// than "What to bring A warm coat"). The last block keeps its text as written.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for block in text.split(BLOCK_END) {
+        let mut words = block.split_whitespace().peekable();
+        if words.peek().is_none() {
+            continue;
+        }
+        if !out.is_empty() {
+            if !ends_sentence(&out) {
+                out.push('.');
+            }
+            out.push(' ');
+        }
+        for (i, word) in words.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// Whether the text ends with punctuation that ends a sentence or clause, maybe inside
+/// closing quotes or brackets.
+fn ends_sentence(text: &str) -> bool {
+    text.chars()
+        .rev()
+        .find(|c| !matches!(c, '"' | '\'' | ')' | ']' | '”' | '’' | '»'))
+        .is_some_and(|c| matches!(c, '.' | '!' | '?' | '…' | ':' | ';' | ','))
+}
+
+/// Ends a block of text (a paragraph, heading, list item…) being gathered in `out`, for
+/// [`collapse_whitespace`].
+pub(crate) fn end_block(out: &mut String) {
+    out.push(BLOCK_END);
+}
+
+/// Text as it may be gathered: NUL, the block mark, becomes U+FFFD as HTML's parser does.
+pub(crate) fn push_text(out: &mut String, text: &str) {
+    if text.contains(BLOCK_END) {
+        out.push_str(&text.replace(BLOCK_END, "\u{fffd}"));
+    } else {
+        out.push_str(text);
+    }
 }
 
 /// Reads HTML that may arrive in pieces and writes out its text. A small tokenizer after
@@ -58,7 +109,29 @@ enum HtmlState {
     RawText,
 }
 
-/// Tags whose start or end separates words ("one</li><li>two").
+/// Tags whose end ends a block of text, read as the end of a sentence (see [`end_block`]).
+const BLOCK_ENDING_TAGS: &[&str] = &[
+    "address",
+    "blockquote",
+    "caption",
+    "dd",
+    "div",
+    "dt",
+    "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "p",
+    "pre",
+    "summary",
+    "tr",
+];
+
+/// Tags whose start or end separates words ("one</td><td>two").
 const WORD_BREAKING_TAGS: &[&str] = &[
     "address",
     "article",
@@ -126,7 +199,7 @@ impl HtmlText {
 
     fn flush(&mut self, out: &mut String) {
         if !self.pending.is_empty() {
-            out.push_str(&decode_entities(&self.pending));
+            push_text(out, &decode_entities(&self.pending));
             self.pending.clear();
         }
     }
@@ -265,7 +338,10 @@ impl HtmlText {
     }
 
     fn end_tag(&mut self, out: &mut String) {
-        if WORD_BREAKING_TAGS.contains(&self.tag_name.as_str()) {
+        let name = self.tag_name.as_str();
+        if self.closing_tag && BLOCK_ENDING_TAGS.contains(&name) {
+            end_block(out);
+        } else if WORD_BREAKING_TAGS.contains(&name) {
             out.push(' ');
         }
         self.state = HtmlState::Text;
@@ -289,7 +365,24 @@ mod tests {
     fn html_text_separates_blocks_and_decodes_entities() {
         assert_eq!(
             html_text("<p>one</p><p>two<br>three</p><ul><li>four</li><li>five</li></ul>"),
-            "one two three four five"
+            "one. two three. four. five"
+        );
+        assert_eq!(
+            html_text("<h2>What to bring</h2><ul><li>A warm coat</li><li>A thermos!</li></ul>"),
+            "What to bring. A warm coat. A thermos!"
+        );
+        assert_eq!(html_text("a\0b</p>c"), "a\u{fffd}b. c");
+        assert_eq!(
+            html_text("<p>the <a href=\"/p\">harbour pilot</a>, who <em>knows</em>.</p>"),
+            "the harbour pilot, who knows."
+        );
+        assert_eq!(
+            html_text("<p>He said “ready.”</p><p>(See <b>below</b>)</p><div></div>"),
+            "He said “ready.” (See below)"
+        );
+        assert_eq!(
+            html_text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"),
+            "a b. c"
         );
         assert_eq!(
             html_text("a &lt; b &#x3E; c &#62; d &#150; e"),

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
-use super::html_text::{HtmlText, collapse_whitespace};
+use super::html_text::{HtmlText, collapse_whitespace, end_block, push_text};
 use super::sanitize::{self, SafeHtml};
 use crate::domain::slug::slugify;
 use crate::media::picture::{IMAGE_SIZES, Picture, library_hash};
@@ -182,8 +182,14 @@ pub fn plain_text(markdown: &str) -> String {
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Html(chunk) | Event::InlineHtml(chunk) => html.push(&chunk, &mut text),
-            Event::Text(t) | Event::Code(t) if html.takes_text() => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
+            Event::Text(t) | Event::Code(t) if html.takes_text() => push_text(&mut text, &t),
+            // Inline ends (emphasis, links…) add nothing: "a [link](/x), then" stays
+            // "a link, then". Blocks end as sentences; a line break or a table cell is a
+            // space.
+            Event::End(end) if ends_block(end) => end_block(&mut text),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::TableCell)
+                if !text.ends_with(' ') =>
+            {
                 text.push(' ');
             }
             _ => {}
@@ -191,6 +197,23 @@ pub fn plain_text(markdown: &str) -> String {
     }
     html.finish(&mut text);
     collapse_whitespace(&text)
+}
+
+/// Where a block of text ends (a list or a table ends with its last item or row).
+fn ends_block(end: TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::Item
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionListTitle
+            | TagEnd::DefinitionListDefinition
+    )
 }
 
 /// The first `max_chars` characters of the text, cut at a word boundary, with "…" when cut.
@@ -469,18 +492,50 @@ mod tests {
             "# Title\n\nSome **bold** text with a [link](https://x.example).\n\nMore words here.";
         assert_eq!(
             plain_text(md),
-            "Title Some bold text with a link . More words here."
+            "Title. Some bold text with a link. More words here."
         );
         assert_eq!(word_count(md), 10);
-        assert_eq!(excerpt(md, 18), "Title Some bold…");
+        assert_eq!(excerpt(md, 18), "Title. Some bold…");
         assert_eq!(excerpt("short", 100), "short");
+    }
+
+    #[test]
+    fn excerpts_keep_punctuation_and_block_boundaries() {
+        // The cases found on the welcome post and the seed (issue #17).
+        assert_eq!(
+            plain_text("Ask [the harbour pilot](/pilot), who knows."),
+            "Ask the harbour pilot, who knows."
+        );
+        assert_eq!(
+            plain_text(
+                "## Start writing\n\nOpen **the admin dashboard**, choose *New post*, write."
+            ),
+            "Start writing. Open the admin dashboard, choose New post, write."
+        );
+        assert_eq!(
+            plain_text("### What to bring\n\n- A warm coat\n- A thermos\n\nSee you!"),
+            "What to bring. A warm coat. A thermos. See you!"
+        );
+        assert_eq!(
+            plain_text("> Quoted `code`?\n\n1. one;\n2. two\n\n| a | b |\n|---|---|\n| c | d |"),
+            "Quoted code? one; two. a b. c d"
+        );
+        assert_eq!(
+            plain_text("line one\nline two  \nline three"),
+            "line one line two line three"
+        );
+        assert_eq!(
+            excerpt("### What to bring\n\n- A warm coat\n- A thermos", 24),
+            "What to bring. A warm…"
+        );
+        assert_eq!(plain_text(""), "");
     }
 
     #[test]
     fn plain_text_includes_raw_html_text() {
         assert_eq!(
             plain_text("<p>Hello <em>world</em></p>\n<ul><li>one</li></ul>"),
-            "Hello world one"
+            "Hello world. one"
         );
         assert_eq!(
             plain_text("<p>Caf&eacute; &amp; tea&hellip; &#8220;hi&#8221; &times;</p>"),

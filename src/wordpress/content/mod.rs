@@ -465,11 +465,11 @@ mod tests {
             plain_text(
                 "<h2>Title</h2><script>var x = '<p>no</p>';</script><style>p{}</style><!-- hidden -->Text"
             ),
-            "Title Text"
+            "Title. Text"
         );
         assert_eq!(
             plain_text("line<br>break<br />again</p>end"),
-            "line break again end"
+            "line break again. end"
         );
         assert_eq!(
             plain_text(
@@ -480,10 +480,10 @@ mod tests {
         assert_eq!(plain_text("  spaced \n\n text  "), "spaced text");
         // What search and excerpts see of a stored body.
         let body = convert("Para *one*\nline\n\nPara two<script>x()</script>").body;
-        assert_eq!(plain_text(&body), "Para *one* line Para two");
+        assert_eq!(plain_text(&body), "Para *one* line. Para two");
         assert_eq!(
             crate::render::markdown::plain_text(&body),
-            "Para *one* line Para two"
+            "Para *one* line. Para two"
         );
         assert_eq!(crate::render::excerpt(&body, 14), "Para *one*…");
     }
