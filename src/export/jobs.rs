@@ -14,7 +14,7 @@
 //! An export only reads: a failed attempt (the database unreachable, the disk full) is
 //! tried again with backoff, and an attempt cut short by a crash simply runs again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +166,17 @@ fn parse_name(name: &str) -> Option<(i32, bool)> {
     Some((id.parse().ok()?, tail == "tar.gz"))
 }
 
+/// Whether `relative` (a path under the media directory) is a file of a dashboard export:
+/// a copy of the site, which backups leave out.
+pub fn is_export_file(relative: &Path) -> bool {
+    relative.parent() == Some(Path::new(FOLDER))
+        && relative
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(parse_name)
+            .is_some()
+}
+
 /// Removes the files of exports this module made for which `remove(id, finished)` says so.
 fn remove_where(storage: &MediaStorage, remove: impl Fn(i32, bool) -> bool) {
     let Ok(entries) = std::fs::read_dir(storage.root().join(FOLDER)) else {
@@ -212,6 +223,9 @@ mod tests {
         assert_eq!(parse_name("export-.tar.gz"), None);
         assert_eq!(parse_name("export--1.tar.gz"), None);
         assert_eq!(parse_name("export-12"), None);
+        assert!(is_export_file(Path::new("jobs/export-12.tar.gz")));
+        assert!(!is_export_file(Path::new("jobs/import-ab.xml")));
+        assert!(!is_export_file(Path::new("ab/cd/export-12.tar.gz")));
     }
 
     #[test]

@@ -482,6 +482,17 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
     let id = job.rsplit('/').next().unwrap();
     assert_eq!(job_files(&a), [format!("export-{id}.tar.gz")]);
 
+    // A backup of the data directory leaves the export's archive out (a copy of the site).
+    let backup = a.data_dir().join("backup.tar.gz");
+    run(&a, &["backup", "--output", backup.to_str().unwrap()]);
+    let backed_up = entries(&backup);
+    assert!(backed_up.iter().any(|(name, _)| name == "folio.db"));
+    assert!(
+        backed_up.iter().all(|(name, _)| !name.contains("export-")),
+        "{:?}",
+        backed_up.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+
     // Others may neither start an export nor see or download one.
     let (author, author_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
     let refused = post_form(&author, &server, "/admin/export", &author_csrf, &[]).await;
