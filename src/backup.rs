@@ -129,7 +129,8 @@ fn write_archive(path: &Path, database: &Path, media: &Path) -> Result<(usize, u
     Ok((copied, gone))
 }
 
-/// Files under `dir`, relative to `root`, without the temp directory of uploads.
+/// Files under `dir`, relative to `root`, without the temp directory of uploads and the
+/// archives of dashboard exports (copies of the site, made again at will).
 fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -139,7 +140,9 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Re
         }
         if entry.file_type()?.is_dir() {
             collect_files(root, &path, out)?;
-        } else if let Ok(relative) = path.strip_prefix(root) {
+        } else if let Ok(relative) = path.strip_prefix(root)
+            && !crate::export::jobs::is_export_file(relative)
+        {
             out.push(relative.to_path_buf());
         }
     }

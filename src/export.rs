@@ -12,6 +12,7 @@
 //! merge brings accounts in disabled, without passwords, and admins only when asked.
 
 mod check;
+pub mod jobs;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

@@ -18,6 +18,7 @@ use actix_web::web;
 use tokio::sync::{oneshot, watch};
 
 use crate::db;
+use crate::export;
 use crate::state::AppState;
 use crate::store::jobs::{self, Job};
 use crate::wordpress;
@@ -109,16 +110,20 @@ async fn recover(state: &web::Data<AppState>, lease: chrono::Duration) {
                     job = job.id,
                     "a job's server stopped answering too often: interrupted"
                 );
-                discard_payload(state, job);
+                discard_files(state, job);
             }
         }
         Err(e) => tracing::warn!(error = %e.detailed(), "cannot recover stale jobs"),
     }
 }
 
-fn discard_payload(state: &AppState, job: &Job) {
-    if job.kind == wordpress::jobs::KIND {
-        wordpress::jobs::discard_payload(&state.media.storage, job);
+/// The files of a job that ended without success: an import's uploaded export, an
+/// export's (partial) archive.
+fn discard_files(state: &AppState, job: &Job) {
+    match job.kind.as_str() {
+        wordpress::jobs::KIND => wordpress::jobs::discard_payload(&state.media.storage, job),
+        export::jobs::KIND => export::jobs::discard(&state.media.storage, job.id),
+        _ => {}
     }
 }
 
@@ -239,6 +244,15 @@ fn start_thread(
                             }
                         }
                     }
+                    export::jobs::KIND => {
+                        current.set("Writing the archive", 0, 0);
+                        match export::jobs::run(&mut conn, &state.media.storage, &job, &claim) {
+                            export::jobs::Outcome::Done => Ended::Done,
+                            export::jobs::Outcome::Failed { message, retry } => {
+                                Ended::Failed { message, retry }
+                            }
+                        }
+                    }
                     other => Ended::Failed {
                         message: format!("this server does not know jobs of kind {other}"),
                         retry: false,
@@ -256,9 +270,12 @@ async fn finish(state: &web::Data<AppState>, job: &Job, claim: &jobs::Claim, out
     match outcome {
         Ended::Done => {
             tracing::info!(job = job.id, kind = %job.kind, "job done");
-            // The same as any write through this node: caches emptied once.
-            crate::freshness::after_own_write(state).await;
-            discard_payload(state, job);
+            if job.kind == wordpress::jobs::KIND {
+                // An import wrote content, the same as any write through this node:
+                // caches emptied once. Its uploaded file is no longer needed.
+                crate::freshness::after_own_write(state).await;
+                wordpress::jobs::discard_payload(&state.media.storage, job);
+            }
         }
         Ended::Failed { message, retry } => {
             let failed = claim.clone();
@@ -273,7 +290,7 @@ async fn finish(state: &web::Data<AppState>, job: &Job, claim: &jobs::Claim, out
                 }
                 Ok(Some(_)) => {
                     tracing::info!(job = job.id, %message, "job failed");
-                    discard_payload(state, job);
+                    discard_files(state, job);
                 }
                 Ok(None) => {}
                 Err(e) => {

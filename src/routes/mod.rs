@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod export;
 pub mod feeds;
 pub mod health;
 pub mod links;
@@ -97,8 +98,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(media::serve)
         .service(settings::show)
         .service(settings::update)
-        .service(settings::export_form)
-        .service(settings::export)
+        .service(export::export_form)
+        .service(export::start_export)
+        .service(export::export_page)
+        .service(export::download)
         .service(wordpress::import_form)
         .service(wordpress::start_import)
         .service(wordpress::import_page)

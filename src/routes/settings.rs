@@ -13,12 +13,15 @@ use crate::cache::Site;
 use crate::db;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::site::{self, SiteSettings};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::routes::respond::redirect;
 use crate::state::AppState;
 use crate::store::settings::{self, SaveOutcome};
 use crate::views::forms::SettingsForm;
 use crate::views::{self, AdminNav, FormErrors, SettingsPage};
+
+/// Exports listed under the export button.
+const RECENT_EXPORTS: i64 = 3;
 
 #[get("/admin/settings")]
 pub async fn show(
@@ -51,6 +54,7 @@ async fn send_page(
         .into_iter()
         .map(|row| (row.id, row.file_name))
         .collect();
+    page.exports = super::export::recent(state, RECENT_EXPORTS).await?;
     views::html(status, &page)
 }
 
@@ -170,51 +174,4 @@ pub async fn update(
     state.settings.put(Arc::new(site));
     auth::set_flash(&session, "Settings saved. The site shows them now.")?;
     Ok(redirect("/admin/settings"))
-}
-
-/// The export is a POST (below); a GET, e.g. an old bookmark, leads to the settings page
-/// where its form is, and starts nothing.
-#[get("/admin/export")]
-pub async fn export_form(user: CurrentUser) -> AppResult<HttpResponse> {
-    auth::require(&user.0, Action::ExportAndBackup, Ownership::Site)?;
-    Ok(redirect("/admin/settings"))
-}
-
-/// The whole site as a `folio export` archive (without password hashes), for download.
-/// A POST from the settings page's form (CSRF-checked): building it is heavy work, which
-/// a link, a prefetch or a cross-site image must not be able to start.
-#[post("/admin/export")]
-pub async fn export(
-    user: CurrentUser,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    auth::require(&user.0, Action::ExportAndBackup, Ownership::Site)?;
-    let media = state.media.storage.clone();
-    let file = db::run(&state.pool, move |conn| {
-        let temp = media
-            .temp_file()
-            .map_err(|e| AppError::internal("cannot create the export", e))?;
-        crate::export::write(conn, media.root(), temp.path(), false).map_err(AppError::Internal)?;
-        // Opened before the temp file is removed: the open file stays readable.
-        let opened = actix_files::NamedFile::open(temp.path())
-            .map_err(|e| AppError::internal("cannot read the export", e))?;
-        Ok(opened)
-    })
-    .await?;
-    let name = format!(
-        "folio-export-{}.tar.gz",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S")
-    );
-    Ok(file
-        .set_content_type(
-            "application/gzip"
-                .parse()
-                .map_err(|e| AppError::internal("bad MIME type", e))?,
-        )
-        .set_content_disposition(actix_web::http::header::ContentDisposition {
-            disposition: actix_web::http::header::DispositionType::Attachment,
-            parameters: vec![actix_web::http::header::DispositionParam::Filename(name)],
-        })
-        .into_response(&req))
 }

@@ -357,6 +357,8 @@ pub struct SettingsPage {
     pub time_zones: Vec<&'static str>,
     /// Library images to choose the logo from: id and label.
     pub images: Vec<(i32, String)>,
+    /// The newest exports, under the export button.
+    pub exports: Vec<ExportSummary>,
 }
 
 impl SettingsPage {
@@ -368,6 +370,7 @@ impl SettingsPage {
             errors,
             time_zones,
             images: Vec::new(),
+            exports: Vec::new(),
         }
     }
 }
@@ -681,4 +684,36 @@ pub struct ImportJobView {
 pub struct ImportJobPage {
     pub nav: AdminNav,
     pub job: ImportJobView,
+}
+
+/// One dashboard export as its page shows it: waiting or running, failed, interrupted,
+/// done (with its download), or done and since replaced by a newer export.
+pub struct ExportJobView {
+    pub id: i32,
+    pub running: bool,
+    pub phase: String,
+    /// A note while it runs (e.g. why it is running again).
+    pub note: Option<String>,
+    pub error: Option<String>,
+    /// Its server stopped too often: nothing was kept, start again.
+    pub interrupted: Option<String>,
+    /// Done: what it holds; `file_name` is the download's name while the file is kept.
+    pub summary: Option<crate::export::jobs::Summary>,
+    pub file_name: Option<String>,
+    pub finished: String,
+}
+
+/// A line of the recent exports list.
+pub struct ExportSummary {
+    pub id: i32,
+    pub created: String,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/export_job.html")]
+pub struct ExportJobPage {
+    pub nav: AdminNav,
+    pub job: ExportJobView,
+    pub recent: Vec<ExportSummary>,
 }

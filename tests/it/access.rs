@@ -166,6 +166,19 @@ fn new_media(site: &Site, n: usize, uploader: i32) -> i32 {
     .unwrap()
 }
 
+/// A queued dashboard export (the server's runner takes it up).
+fn new_export(site: &Site) -> i32 {
+    folio::store::jobs::enqueue(
+        &mut site.connect(),
+        folio::export::jobs::KIND,
+        "{}",
+        None,
+        folio::export::jobs::MAX_ATTEMPTS,
+        folio::store::jobs::now(),
+    )
+    .unwrap()
+}
+
 /// A revision of the post (for paths with `{rev}`).
 fn revision_of(site: &Site, post_id: i32) -> i32 {
     use folio::db::schema::revisions;
@@ -268,6 +281,7 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
     assert_eq!(merge_target, 1, "the table's merge form names tag 1");
     let standing_tag = new_tag(&site, 1);
     let standing_media = new_media(&site, 0, victim);
+    let standing_export = new_export(&site);
     let mut fixtures = 1;
     let mut checked = 0;
 
@@ -311,6 +325,8 @@ async fn every_admin_route_answers_each_role_as_the_table_says(backend: Backend)
                     (Target::Media, true) => Some(new_media(&site, fixtures, who.id.unwrap())),
                     (Target::Media, false) if may => Some(new_media(&site, fixtures, victim)),
                     (Target::Media, false) => Some(standing_media),
+                    (Target::Export, _) if may => Some(new_export(&site)),
+                    (Target::Export, _) => Some(standing_export),
                 };
                 let mut path = match id {
                     Some(id) => row.path.replace("{id}", &id.to_string()),

@@ -30,6 +30,8 @@ pub enum Target {
     Tag,
     /// A media file, uploaded by the viewer ("own") or by someone else.
     Media,
+    /// A dashboard export (a job the runner may have finished by the time it is asked for).
+    Export,
 }
 
 #[derive(Debug)]
@@ -98,10 +100,25 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[("current_password", "nope")],
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
-    // A POST with the CSRF token: building the archive is heavy work. A GET leads to the
-    // settings page (303).
+    // A POST with the CSRF token queues an export job (303 to its page): building the
+    // archive is heavy work. A GET leads to the settings page (303).
     route("GET", "/admin/export", AtLeast(Role::Admin)),
     route("POST", "/admin/export", AtLeast(Role::Admin)),
+    on(
+        "GET",
+        "/admin/export/{id}",
+        AtLeast(Role::Admin),
+        Target::Export,
+        &[],
+    ),
+    // The archive (200), or, while the export runs, its page (303).
+    on(
+        "GET",
+        "/admin/export/{id}/download",
+        AtLeast(Role::Admin),
+        Target::Export,
+        &[],
+    ),
     route("GET", "/admin/import/wordpress", AtLeast(Role::Admin)),
     // A form without a file: admins get "choose the export file" (422).
     route("POST", "/admin/import/wordpress", AtLeast(Role::Admin)),

@@ -6,13 +6,16 @@ use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use common::{Backend, Site, get_page, logged_in, png, post_form, upload_api};
+use common::{Backend, Server, Site, get_page, logged_in, png, post_form, upload_api};
 
 on_both_backends!(
     a_site_round_trips_through_the_other_backend_unchanged,
     bad_archives_and_full_databases_are_refused_and_change_nothing,
     an_admin_downloads_an_export_without_passwords,
+    an_export_queued_on_one_node_downloads_from_another,
+    an_export_whose_node_is_killed_runs_again_elsewhere,
     merging_adds_what_does_not_collide_and_reports_the_rest,
     imported_html_is_rendered_again_from_the_markdown,
     crafted_records_are_refused_and_nothing_is_imported,
@@ -365,6 +368,67 @@ async fn bad_archives_and_full_databases_are_refused_and_change_nothing(backend:
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
+/// Queues an export through `node`'s settings form; returns the path of its page.
+async fn start_dashboard_export(node: &Server, client: &reqwest::Client, csrf: &str) -> String {
+    let response = post_form(client, node, "/admin/export", csrf, &[]).await;
+    assert_eq!(response.status(), 303);
+    let job = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(job.starts_with("/admin/export/"), "{job}");
+    job
+}
+
+/// Polls the export's page on `node` until it no longer refreshes itself.
+async fn finished_export(node: &Server, client: &reqwest::Client, job: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let page = get_page(client, &node.url(job), 200).await;
+        if !page.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the export did not finish in a minute: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Downloads the finished export `job` through `node` into `to`.
+async fn download_export(node: &Server, client: &reqwest::Client, job: &str, to: &Path) {
+    let response = client
+        .get(node.url(&format!("{job}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/gzip");
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"folio-export-")
+            && disposition.ends_with(".tar.gz\""),
+        "{disposition}"
+    );
+    std::fs::write(to, response.bytes().await.unwrap()).unwrap();
+}
+
+/// The files in the media directory's job folder.
+fn job_files(site: &Site) -> Vec<String> {
+    let dir = site.data_dir().join("media").join("jobs");
+    let mut names: Vec<String> = std::fs::read_dir(dir).map_or_else(
+        |_| Vec::new(),
+        |entries| {
+            entries
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        },
+    );
+    names.sort();
+    names
+}
+
 async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
     let a = populated_site().await;
     let server = a.start().await;
@@ -389,17 +453,19 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(without_token.status(), 403);
-    let response = post_form(&client, &server, "/admin/export", &csrf, &[]).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/gzip");
+
+    // The POST queues a job and leads to its page, which shows the download when done.
+    let job = start_dashboard_export(&server, &client, &csrf).await;
+    let page = finished_export(&server, &client, &job).await;
+    assert!(page.contains(&format!("href=\"{job}/download\"")), "{page}");
     assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment; filename=\"folio-export-")
+        page.contains(
+            "2 user(s), 1 post(s) and page(s) with 2 revision(s), 2 tag(s), 1 media file(s)"
+        ),
+        "{page}"
     );
     let archive = a.data_dir().join("downloaded.tar.gz");
-    std::fs::write(&archive, response.bytes().await.unwrap()).unwrap();
+    download_export(&server, &client, &job, &archive).await;
     let content = content_of(&archive);
     assert!(
         content["users"]
@@ -409,13 +475,143 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
             .all(|u| u["password_hash"].is_null()),
         "no password hashes in a download"
     );
+    // The settings page leads back to it.
+    let settings = get_page(&client, &server.url("/admin/settings"), 200).await;
+    assert!(settings.contains(&format!("href=\"{job}\"")), "{settings}");
+    // Only the finished archive is left in the job folder (no temp or partial file).
+    let id = job.rsplit('/').next().unwrap();
+    assert_eq!(job_files(&a), [format!("export-{id}.tar.gz")]);
+
+    // A backup of the data directory leaves the export's archive out (a copy of the site).
+    let backup = a.data_dir().join("backup.tar.gz");
+    run(&a, &["backup", "--output", backup.to_str().unwrap()]);
+    let backed_up = entries(&backup);
+    assert!(backed_up.iter().any(|(name, _)| name == "folio.db"));
+    assert!(
+        backed_up.iter().all(|(name, _)| !name.contains("export-")),
+        "{:?}",
+        backed_up.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+
+    // Others may neither start an export nor see or download one.
     let (author, author_csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
     let refused = post_form(&author, &server, "/admin/export", &author_csrf, &[]).await;
     assert_eq!(refused.status(), 403);
+    for path in [job.clone(), format!("{job}/download")] {
+        let response = author.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 403, "{path}");
+    }
 
     let b = Site::new(&backend);
     let out = run(&b, &["import", archive.to_str().unwrap()]);
     assert!(out.contains("Imported 2 user(s)"), "{out}");
+}
+
+async fn an_export_queued_on_one_node_downloads_from_another(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("admin@example.org", "Ada Admin", "admin", PASSWORD);
+    let first = site.start().await;
+    let second = site.start().await;
+    // The session cookie works on both nodes.
+    let (client, csrf) = logged_in(&first, "admin@example.org", PASSWORD).await;
+
+    let job = start_dashboard_export(&first, &client, &csrf).await;
+    let page = finished_export(&second, &client, &job).await;
+    assert!(page.contains("Download"), "{page}");
+    let archive = site.data_dir().join("from-second.tar.gz");
+    download_export(&second, &client, &job, &archive).await;
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &entries(&archive)
+            .into_iter()
+            .find(|(name, _)| name == "manifest.json")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert_eq!(manifest["format"], "folio-export");
+    assert_eq!(manifest["includes_credentials"], false);
+    assert_eq!(
+        content_of(&archive)["users"][0]["email"],
+        "admin@example.org"
+    );
+
+    // A newer export replaces the older one's file: its download is gone (410), its page
+    // says so; only the newest archive is on disk.
+    let newer = start_dashboard_export(&second, &client, &csrf).await;
+    assert_ne!(newer, job);
+    let page = finished_export(&first, &client, &newer).await;
+    assert!(page.contains("Download"), "{page}");
+    assert!(page.contains("Recent exports"), "{page}");
+    let gone = client
+        .get(first.url(&format!("{job}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 410);
+    assert!(
+        gone.text().await.unwrap().contains("no longer kept"),
+        "a page that says why"
+    );
+    let page = get_page(&client, &second.url(&job), 200).await;
+    assert!(page.contains("no longer kept"), "{page}");
+    let id = newer.rsplit('/').next().unwrap();
+    assert_eq!(job_files(&site), [format!("export-{id}.tar.gz")]);
+    download_export(&first, &client, &newer, &archive).await;
+
+    // No such export: 404, whatever the id looks like.
+    for path in [
+        "/admin/export/999999",
+        "/admin/export/999999/download",
+        "/admin/export/abc/download",
+    ] {
+        let response = client.get(second.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+}
+
+async fn an_export_whose_node_is_killed_runs_again_elsewhere(backend: Backend) {
+    use diesel::prelude::*;
+    use folio::db::schema::jobs;
+    let site = Site::new(&backend);
+    site.create_user("admin@example.org", "Ada Admin", "admin", PASSWORD);
+    // Tests only: a claimed job waits before its work starts, heartbeats going on.
+    let doomed = site
+        .start_with(&[
+            ("FOLIO_TEST_JOB_DELAY_MS", "600000"),
+            ("FOLIO_JOB_LEASE", "2"),
+        ])
+        .await;
+    let (client, csrf) = logged_in(&doomed, "admin@example.org", PASSWORD).await;
+    let job = start_dashboard_export(&doomed, &client, &csrf).await;
+    let id: i32 = job.rsplit('/').next().unwrap().parse().unwrap();
+    let state = || -> (String, i32) {
+        jobs::table
+            .find(id)
+            .select((jobs::state, jobs::attempts))
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    let started = Instant::now();
+    while state().0 != "running" {
+        assert!(started.elapsed() < Duration::from_secs(30), "{:?}", state());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // While it runs there is nothing to download: the download leads to its page.
+    let early = client
+        .get(doomed.url(&format!("{job}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 303);
+    assert_eq!(early.headers()["location"], job.as_str());
+    // kill -9: the export is simply made again by the next node once the lease lapses.
+    drop(doomed);
+    let other = site.start_with(&[("FOLIO_JOB_LEASE", "2")]).await;
+    let page = finished_export(&other, &client, &job).await;
+    assert!(page.contains("Download"), "{page}");
+    assert_eq!(state(), ("done".to_owned(), 2));
+    download_export(&other, &client, &job, &site.data_dir().join("again.tar.gz")).await;
+    assert_eq!(job_files(&site), [format!("export-{id}.tar.gz")]);
 }
 
 async fn merging_adds_what_does_not_collide_and_reports_the_rest(backend: Backend) {
