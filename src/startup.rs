@@ -241,26 +241,19 @@ fn load_or_create_key_file(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-#[cfg(unix)]
+/// Writes `path` only if it doesn't exist (`AlreadyExists` otherwise), whole or not at all:
+/// the key goes to a temporary file (mode 0600) that is then linked into place, so nodes
+/// starting together on one data directory never read a key file still being written.
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(contents)?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
+    file.as_file().sync_all()?;
+    file.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn warn_if_readable_by_others(path: &Path) {

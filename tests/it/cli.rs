@@ -2,11 +2,12 @@
 
 use crate::common;
 
-use common::{Backend, Site, client};
+use common::{Backend, Site, client, logged_in};
 
 on_both_backends!(
     migrate_twice_applies_once_and_changes_nothing,
     nodes_migrating_at_once_all_start,
+    nodes_starting_at_once_share_one_generated_session_key,
     user_created_on_the_cli_can_log_in,
     reset_password_replaces_the_old_one,
     bad_cli_input_fails_with_one_line_and_changes_nothing,
@@ -66,6 +67,33 @@ async fn nodes_migrating_at_once_all_start(backend: Backend) {
         .count();
     assert_eq!(applied, 1, "exactly one process applies the migrations");
     site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+}
+
+/// Nodes started together on one data directory without `FOLIO_SESSION_KEY`: one
+/// generates the key file, the others read it whole (never a file still being written),
+/// so a login on one node is a session on the others.
+async fn nodes_starting_at_once_share_one_generated_session_key(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let nodes = futures_util::future::join_all((0..4).map(|_| site.start())).await;
+    let key = std::fs::read_to_string(site.data_dir().join("session.key")).unwrap();
+    assert_eq!(key.trim().len(), 88, "64 bytes in base64: {key:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(site.data_dir())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let (session, _) = logged_in(&nodes[0], "ada@example.org", PASSWORD).await;
+    for node in &nodes[1..] {
+        let status = session
+            .get(node.url("/admin"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "the session made on the first node");
+    }
 }
 
 async fn user_created_on_the_cli_can_log_in(backend: Backend) {
