@@ -337,7 +337,19 @@ async fn pages_go_out_in_the_coding_the_client_accepts(backend: Backend) {
             assert_eq!(header(&headers, "vary"), "Accept-Encoding");
             assert_eq!(decoded(coding, &body), plain, "{path} {accept}");
             if !coding.is_empty() {
-                assert!(body.len() < plain.len() / 2, "{path} {accept} compressed");
+                // A sitemap of two addresses is ~400 bytes, where gzip's own framing
+                // weighs; the long article must shrink by more than half.
+                let bound = if plain.len() > 2_000 {
+                    plain.len() / 2
+                } else {
+                    plain.len() * 3 / 4
+                };
+                assert!(
+                    body.len() < bound,
+                    "{path} {accept} compressed: {} of {} bytes",
+                    body.len(),
+                    plain.len()
+                );
             }
             let etag = header(&headers, "etag").to_owned();
             assert!(!etag.starts_with("W/"), "strong: {etag}");
