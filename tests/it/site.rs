@@ -115,6 +115,13 @@ async fn first_setup_publishes_a_welcome_post(backend: Backend) {
     );
     assert!(article.contains("<table>") && article.contains("footnote-definition"));
     assert!(article.contains("rel=\"canonical\" href=\"http://127.0.0.1:"));
+    // Its task list ticks are labelled by their text (axe: every form field has a label).
+    assert!(
+        article.contains(
+            "<label><input type=\"checkbox\" disabled=\"\" checked=\"\"> Task lists</label>"
+        ),
+        "{article}"
+    );
 }
 
 async fn only_published_and_due_content_is_public(backend: Backend) {
