@@ -22,6 +22,7 @@ on_both_backends!(
     this_nodes_changes_show_at_once_despite_the_page_cache,
     search_of_a_common_word_ranks_the_newest_matches_and_says_so,
     pages_from_the_cache_carry_the_same_headers,
+    every_page_has_an_icon_and_favicon_ico_answers,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -122,6 +123,41 @@ async fn first_setup_publishes_a_welcome_post(backend: Backend) {
         ),
         "{article}"
     );
+}
+
+async fn every_page_has_an_icon_and_favicon_ico_answers(backend: Backend) {
+    let (site, _) = site_with_author(&backend);
+    let server = site.start().await;
+    for path in ["/", "/admin/login"] {
+        let page = get_page(&client(), &server.url(path), 200).await;
+        assert!(
+            page.contains(
+                "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/static/favicon.svg?v="
+            ),
+            "{path}: {page}"
+        );
+    }
+
+    let response = client()
+        .get(server.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert_eq!(headers["cache-control"], "public, no-cache");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"'), "strong ETag {etag}");
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().starts_with("<svg"));
+    let again = client()
+        .get(server.url("/favicon.ico"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
 }
 
 async fn only_published_and_due_content_is_public(backend: Backend) {
