@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::limits::{MAX_ALT_CHARS, MAX_CAPTION_CHARS};
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::post::Stage;
@@ -176,7 +177,10 @@ pub async fn upload_form(
             Ok(redirect(&format!("/admin/media/{}", one.id)))
         }
         rows => {
-            auth::set_flash(&session, format!("{} file(s) uploaded.", rows.len()))?;
+            auth::set_flash(
+                &session,
+                format!("{} uploaded.", counted(rows.len(), "file", "files")),
+            )?;
             Ok(redirect("/admin/media"))
         }
     }

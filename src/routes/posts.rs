@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::permissions::{self, Action, Actor, Ownership, Refusal};
 use crate::domain::post::{self as rules, Kind, Status, TypedFields};
 use crate::domain::transition::{self, Change, EditorAction};
@@ -788,7 +789,10 @@ pub async fn empty_trash(
     let removed = db::run(&state.pool, move |conn| Ok(posts::empty_trash(conn, kind)?)).await?;
     auth::set_flash(
         &session,
-        format!("Deleted {removed} {}(s) for good.", kind.noun()),
+        format!(
+            "Deleted {} for good.",
+            counted(removed, kind.noun(), kind.nouns())
+        ),
     )?;
     Ok(redirect(&format!("/admin/trash?kind={}", kind.as_str())))
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::limits::MAX_TAG_DESCRIPTION_CHARS;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::post::MAX_TAG_CHARS;
@@ -262,8 +263,10 @@ pub async fn merge(
     auth::set_flash(
         &session,
         format!(
-            "“{}” was merged into “{}” ({moved} post(s) moved).",
-            from.name, into.name
+            "“{}” was merged into “{}” ({} moved).",
+            from.name,
+            into.name,
+            counted(moved, "post", "posts")
         ),
     )?;
     Ok(redirect("/admin/tags"))

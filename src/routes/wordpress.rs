@@ -11,8 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::Role;
 use crate::domain::permissions::{Action, Ownership};
+use crate::domain::{Role, counted};
 use crate::error::AppResult;
 use crate::media::upload;
 use crate::state::AppState;
@@ -64,9 +64,9 @@ fn summary(job: &Job) -> String {
         jobs::RUNNING => format!("{}…", job.progress_phase),
         jobs::DONE => match wordpress::jobs::report(job) {
             Some(report) => format!(
-                "{} post(s) and page(s) imported, {} warning(s)",
-                report.posts_imported(),
-                report.warnings.len()
+                "{} imported, {}",
+                counted(report.posts_imported(), "post or page", "posts and pages"),
+                counted(report.warnings.len(), "warning", "warnings")
             ),
             None => "done".to_owned(),
         },

@@ -376,9 +376,7 @@ async fn seed_fills_an_empty_site_and_refuses_a_used_one(backend: Backend) {
 
     let again = site.cli(&["seed", "--posts", "5"], None);
     assert!(!again.status.success());
-    assert!(
-        stderr(&again).contains("already has 30 post(s)") && stderr(&again).contains("--force")
-    );
+    assert!(stderr(&again).contains("already has 30 posts") && stderr(&again).contains("--force"));
     let forced = site.cli(&["seed", "--posts", "5", "--force"], None);
     assert!(forced.status.success(), "{}", stderr(&forced));
     for bad in ["0", "-3", "many", "2000000"] {
@@ -394,5 +392,5 @@ async fn seed_fills_an_empty_site_and_refuses_a_used_one(backend: Backend) {
         "{home:.500}"
     );
     let search = common::get_page(&client(), &server.url("/search?q=engine"), 200).await;
-    assert!(search.contains("result(s)") && !search.contains("Nothing matches"));
+    assert!(search.contains(" result") && !search.contains("Nothing matches"));
 }

@@ -649,7 +649,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
     };
 
     let page = search("engines").await.text().await.unwrap();
-    assert!(page.contains("2 result(s)"), "only visible posts: {page}");
+    assert!(page.contains("2 results for"), "only visible posts: {page}");
     let title_hit = page.find("Difference engines").unwrap();
     let body_hit = page.find(">Poetry<").unwrap();
     assert!(title_hit < body_hit, "a title match ranks first");
@@ -664,7 +664,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("2 result(s)"),
+            .contains("2 results for"),
         "prefixes match"
     );
     assert!(
@@ -673,12 +673,12 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("1 result(s)"),
+            .contains("1 result for"),
         "all words, any case"
     );
 
     let looms = search("looms").await.text().await.unwrap();
-    assert!(looms.contains("12 result(s)") && looms.contains("rel=\"next\""));
+    assert!(looms.contains("12 results for") && looms.contains("rel=\"next\""));
     assert_eq!(search("looms").await.status(), 200);
     let second = client()
         .get(server.url("/search?q=looms&page=2"))
@@ -724,7 +724,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("2 result(s)")
+            .contains("2 results for")
     );
     let shortened = search(
         &(0..30)
