@@ -147,7 +147,7 @@ pub async fn export_page(
         }
     }
     let page = ExportJobPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         job: view,
         recent: recent(&state, RECENT_EXPORTS).await?,
     };

@@ -94,7 +94,7 @@ pub async fn library(
             .finish()
     };
     let view = MediaLibraryPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         items: rows
             .into_iter()
             .map(|(row, uploader)| MediaItem::new(row, uploader))
@@ -273,7 +273,7 @@ async fn edit_page(
         == Some(row.id);
     let page = MediaEditPage {
         is_logo,
-        nav: AdminNav::new(user, session)?,
+        nav: AdminNav::new(user, session, state).await?,
         can_edit: auth::require(user, Action::EditMedia, own).is_ok(),
         can_delete: auth::require(user, Action::DeleteMedia, own).is_ok(),
         item: MediaItem::new(row, uploader),

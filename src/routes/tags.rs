@@ -42,7 +42,7 @@ pub async fn list(
     views::html(
         StatusCode::OK,
         &TagsPage {
-            nav: AdminNav::new(&user.0, &session)?,
+            nav: AdminNav::new(&user.0, &session, &state).await?,
             rows,
         },
     )
@@ -65,7 +65,7 @@ async fn edit_page(
         .filter(|t| t.id != id)
         .collect();
     let page = TagEditPage {
-        nav: AdminNav::new(user, session)?,
+        nav: AdminNav::new(user, session, state).await?,
         tag,
         name: form.name,
         slug: form.slug,
@@ -201,7 +201,7 @@ pub async fn delete_confirm(
     views::html(
         StatusCode::OK,
         &TagDeletePage {
-            nav: AdminNav::new(&user.0, &session)?,
+            nav: AdminNav::new(&user.0, &session, &state).await?,
             tag,
             count,
         },

@@ -82,7 +82,13 @@ pub async fn import_form(
     session: Session,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::ImportContent, Ownership::Site)?;
-    form_page(&state, AdminNav::new(&me, &session)?, None, StatusCode::OK).await
+    form_page(
+        &state,
+        AdminNav::new(&me, &session, &state).await?,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Receives the export and starts importing it; answers with the import's page.
@@ -98,7 +104,7 @@ pub async fn start_import(
     let again = async |message: &str, status| {
         form_page(
             &state,
-            AdminNav::new(&me, &session)?,
+            AdminNav::new(&me, &session, &state).await?,
             Some(message.to_owned()),
             status,
         )
@@ -217,7 +223,7 @@ pub async fn import_page(
         }
     }
     let page = ImportJobPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         job: view,
     };
     views::html(StatusCode::OK, &page)
