@@ -15,6 +15,9 @@ use crate::compression::{self, Encoding};
 #[folder = "static/"]
 pub struct StaticFiles;
 
+/// The default site icon, also answered at `/favicon.ico`.
+pub const FAVICON: &str = "favicon.svg";
+
 /// The file's content hash, hex (used as fingerprint and strong ETag).
 pub fn content_hash(path: &str) -> Option<String> {
     StaticFiles::get(path).map(|file| hex(&file.metadata.sha256_hash()))

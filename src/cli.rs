@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use crate::config::{GlobalArgs, StorageConfig, UserCommand};
 use crate::db::{self, DbConnection, DbPool};
 use crate::domain::limits::MAX_NAME_CHARS;
-use crate::domain::{Email, Role, password};
+use crate::domain::{Email, Role, counted, password};
 use crate::error::AppError;
 use crate::state;
 use crate::store::password_resets::{self, ResetLink};
@@ -19,8 +19,8 @@ pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
         println!("The database is up to date.");
     } else {
         println!(
-            "Applied {} migration(s): {}",
-            applied.len(),
+            "Applied {}: {}",
+            counted(applied.len(), "migration", "migrations"),
             applied.join(", ")
         );
     }
@@ -42,8 +42,12 @@ pub fn export(
     );
     if !exported.missing_media.is_empty() {
         println!(
-            "{} media file(s) were missing from {} and are not in the archive (their records are): {}",
-            exported.missing_media.len(),
+            "{} missing from {} and not in the archive (their records are): {}",
+            counted(
+                exported.missing_media.len(),
+                "media file was",
+                "media files were"
+            ),
             storage.media_dir.display(),
             exported.missing_media.join(", ")
         );
@@ -133,8 +137,14 @@ pub fn import_wordpress(
 
 fn describe(c: &crate::export::Counts) -> String {
     format!(
-        "{} user(s), {} post(s) and page(s) with {} revision(s), {} tag(s), {} media file(s), {} redirect(s), {} setting(s)",
-        c.users, c.posts, c.revisions, c.tags, c.media, c.redirects, c.settings
+        "{}, {} with {}, {}, {}, {}, {}",
+        counted(c.users, "user", "users"),
+        counted(c.posts, "post or page", "posts and pages"),
+        counted(c.revisions, "revision", "revisions"),
+        counted(c.tags, "tag", "tags"),
+        counted(c.media, "media file", "media files"),
+        counted(c.redirects, "redirect", "redirects"),
+        counted(c.settings, "setting", "settings"),
     )
 }
 
@@ -148,14 +158,16 @@ pub fn backup(global: &GlobalArgs, output: &std::path::Path, force: bool) -> Res
             media_gone,
         } => {
             println!(
-                "Backed up the database ({:.1} MB) and {media_files} media file(s) to {} in {:.1} s.",
+                "Backed up the database ({:.1} MB) and {} to {} in {:.1} s.",
                 database_bytes as f64 / 1_048_576.0,
+                counted(media_files, "media file", "media files"),
                 output.display(),
                 started.elapsed().as_secs_f64()
             );
             if media_gone > 0 {
                 println!(
-                    "{media_gone} media file(s) were deleted while the backup ran and are not in it."
+                    "{} deleted while the backup ran and not in it.",
+                    counted(media_gone, "media file was", "media files were")
                 );
             }
             println!(

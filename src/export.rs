@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::config::StorageConfig;
 use crate::db::schema::{media, post_tags, posts, redirects, revisions, settings, tags, users};
 use crate::db::{self, DbConnection, dialect};
-use crate::domain::Role;
+use crate::domain::{Role, counted};
 use crate::error::AppError;
 use crate::media::storage::{self, MediaStorage};
 
@@ -424,7 +424,9 @@ pub fn import(
             merge_into(conn, &content, options.allow_admins)?
         } else {
             return Err(AppError::Conflict(format!(
-                "the database already has {existing} user(s) and {posts_now} post(s); import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database), or add --merge to add what doesn't collide"
+                "the database already has {} and {}; import into an empty database (a new FOLIO_DATA_DIR or PostgreSQL database), or add --merge to add what doesn't collide",
+                counted(existing, "user", "users"),
+                counted(posts_now, "post", "posts"),
             )));
         };
         dialect::reset_id_sequences(conn)?;

@@ -192,7 +192,8 @@ pub fn seed(conn: &mut DbConnection, count: usize, force: bool) -> AppResult<See
     let existing: i64 = posts::table.count().get_result(conn)?;
     if existing > 0 && !force {
         return Err(AppError::Conflict(format!(
-            "the database already has {existing} post(s); seeding is for empty sites (add --force to add to it anyway)"
+            "the database already has {}; seeding is for empty sites (add --force to add to it anyway)",
+            crate::domain::counted(existing, "post", "posts")
         )));
     }
     let mut noise = Noise(0x9E37_79B9_7F4A_7C15 ^ count as u64);

@@ -4,6 +4,7 @@ pub mod email;
 pub mod limits;
 pub mod password;
 pub mod permissions;
+pub mod plural;
 pub mod post;
 pub mod role;
 pub mod search;
@@ -14,4 +15,5 @@ pub mod throttle;
 pub mod transition;
 
 pub use email::Email;
+pub use plural::counted;
 pub use role::Role;

@@ -38,6 +38,14 @@ impl Kind {
     pub fn noun(self) -> &'static str {
         self.as_str()
     }
+
+    /// "posts" or "pages".
+    pub fn nouns(self) -> &'static str {
+        match self {
+            Self::Post => "posts",
+            Self::Page => "pages",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -264,8 +264,8 @@ pub(super) fn check(content: &mut Content) -> Result<(), String> {
     }
     let more = problems.len().saturating_sub(SHOWN);
     let mut message = format!(
-        "{} record(s) are not what this Folio accepts:\n  - {}",
-        problems.len(),
+        "{} not what this Folio accepts:\n  - {}",
+        crate::domain::counted(problems.len(), "record is", "records are"),
         problems[..problems.len().min(SHOWN)].join("\n  - ")
     );
     if more > 0 {

@@ -315,6 +315,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/static/")
         || path.starts_with("/media/")
         || path == "/site.css"
+        || path == "/favicon.ico"
         || path == "/healthz"
         || path == "/readyz"
         || path == "/metrics")

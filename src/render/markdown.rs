@@ -39,7 +39,7 @@ pub struct LibraryImages {
 /// deleted): pass what `media::render_markdown` finds wherever a database is at hand.
 pub fn render(markdown: &str, images: &LibraryImages) -> SafeHtml {
     let events = with_library_images(
-        with_heading_anchors(Parser::new_ext(markdown, options())),
+        with_task_labels(with_heading_anchors(Parser::new_ext(markdown, options()))),
         images,
     );
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
@@ -96,6 +96,49 @@ fn with_heading_anchors<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
         events.push(event);
     }
     events
+}
+
+/// Puts each task list checkbox in a `<label>` with the item's text, up to the first
+/// block inside the item (a nested list, a second paragraph), so that screen readers
+/// announce what is done. The checkbox stays disabled: readers cannot tick it.
+fn with_task_labels(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut label_open = false;
+    for event in events {
+        if let Event::TaskListMarker(checked) = event {
+            let checked = if checked { " checked" } else { "" };
+            out.push(Event::InlineHtml(CowStr::from(format!(
+                "<label><input type=\"checkbox\" disabled{checked}> "
+            ))));
+            label_open = true;
+            continue;
+        }
+        let ends_label = match &event {
+            Event::End(end) => ends_block(*end),
+            Event::Start(tag) => !is_inline(tag),
+            Event::Html(_) | Event::Rule | Event::DisplayMath(_) => true,
+            _ => false,
+        };
+        if label_open && ends_label {
+            out.push(Event::InlineHtml(CowStr::Borrowed("</label>")));
+            label_open = false;
+        }
+        out.push(event);
+    }
+    out
+}
+
+fn is_inline(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
 }
 
 fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Vec<Event<'a>> {
@@ -295,6 +338,32 @@ mod tests {
             out.contains("footnote-reference") && out.contains("footnote-definition"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn task_list_checkboxes_are_labelled_by_their_item() {
+        let out =
+            html("- [x] done *well*\n- [ ] todo\n  - [ ] nested\n\n1. [ ] loose\n\n   more\n");
+        assert!(
+            out.contains(
+                "<li><label><input type=\"checkbox\" disabled=\"\" checked=\"\"> done <em>well</em></label></li>"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("<label><input type=\"checkbox\" disabled=\"\"> todo</label>\n<ul>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<label><input type=\"checkbox\" disabled=\"\"> nested</label></li>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<p><label><input type=\"checkbox\" disabled=\"\"> loose</label></p>"),
+            "{out}"
+        );
+        assert_eq!(out.matches("<input").count(), 4, "{out}");
+        assert_eq!(out.matches("</label>").count(), 4, "{out}");
     }
 
     #[test]

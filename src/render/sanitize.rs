@@ -59,7 +59,7 @@ pub fn with_absolute_urls(html: &str, base: &url::Url) -> String {
 fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags(["input", "iframe"])
+        .add_tags(["input", "label", "iframe"])
         .add_tag_attributes("h1", ["id"])
         .add_tag_attributes("h2", ["id"])
         .add_tag_attributes("h3", ["id"])

@@ -74,7 +74,7 @@ pub async fn dashboard(
             .collect::<Vec<_>>()
     };
     let page = DashboardPage {
-        nav: AdminNav::new(&user, &session)?,
+        nav: AdminNav::new(&user, &session, &state).await?,
         counts,
         counts_are_everyones: everyone,
         my_drafts: items(drafts),

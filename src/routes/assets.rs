@@ -10,7 +10,18 @@ use crate::error::{AppError, AppResult};
 /// link them) may be cached for a year; others revalidate.
 #[get("/static/{path:.*}")]
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let asset = assets::asset(&path.into_inner()).ok_or_else(AppError::not_found)?;
+    respond(&req, &path.into_inner())
+}
+
+/// The default icon, for browsers that ask for `/favicon.ico` without reading the page's
+/// `<link rel="icon">`. It is an SVG, served as one: browsers go by the type, not the name.
+#[get("/favicon.ico")]
+pub async fn favicon(req: HttpRequest) -> AppResult<HttpResponse> {
+    respond(&req, assets::FAVICON)
+}
+
+fn respond(req: &HttpRequest, path: &str) -> AppResult<HttpResponse> {
+    let asset = assets::asset(path).ok_or_else(AppError::not_found)?;
     let encoding = Encoding::negotiate(
         req.headers()
             .get(header::ACCEPT_ENCODING)

@@ -73,7 +73,7 @@ pub async fn list(
             .finish()
     };
     let view = AuditPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         rows,
         users,
         actions,

@@ -11,6 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::permissions::{Action, Ownership};
 use crate::error::{AppError, AppResult};
 use crate::export::jobs::{self as export_jobs, Summary};
@@ -81,7 +82,10 @@ fn summary(job: &Job) -> String {
         jobs::RUNNING => format!("{}…", job.progress_phase),
         jobs::DONE => Summary::of(job).map_or_else(
             || "done".to_owned(),
-            |s| format!("done: {} post(s) and page(s), {}", s.counts.posts, s.size()),
+            |s| {
+                let posts = counted(s.counts.posts, "post or page", "posts and pages");
+                format!("done: {posts}, {}", s.size())
+            },
         ),
         jobs::INTERRUPTED => "interrupted: no file was kept".to_owned(),
         _ => "failed: no file was kept".to_owned(),
@@ -143,7 +147,7 @@ pub async fn export_page(
         }
     }
     let page = ExportJobPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         job: view,
         recent: recent(&state, RECENT_EXPORTS).await?,
     };

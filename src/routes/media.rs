@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::limits::{MAX_ALT_CHARS, MAX_CAPTION_CHARS};
 use crate::domain::permissions::{self, Action, Ownership};
 use crate::domain::post::Stage;
@@ -93,7 +94,7 @@ pub async fn library(
             .finish()
     };
     let view = MediaLibraryPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         items: rows
             .into_iter()
             .map(|(row, uploader)| MediaItem::new(row, uploader))
@@ -176,7 +177,10 @@ pub async fn upload_form(
             Ok(redirect(&format!("/admin/media/{}", one.id)))
         }
         rows => {
-            auth::set_flash(&session, format!("{} file(s) uploaded.", rows.len()))?;
+            auth::set_flash(
+                &session,
+                format!("{} uploaded.", counted(rows.len(), "file", "files")),
+            )?;
             Ok(redirect("/admin/media"))
         }
     }
@@ -269,7 +273,7 @@ async fn edit_page(
         == Some(row.id);
     let page = MediaEditPage {
         is_logo,
-        nav: AdminNav::new(user, session)?,
+        nav: AdminNav::new(user, session, state).await?,
         can_edit: auth::require(user, Action::EditMedia, own).is_ok(),
         can_delete: auth::require(user, Action::DeleteMedia, own).is_ok(),
         item: MediaItem::new(row, uploader),

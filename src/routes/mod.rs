@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::readyz)
         .service(metrics::scrape)
         .service(assets::serve)
+        .service(assets::favicon)
         .service(setup::show)
         .service(setup::submit)
         .service(login::show)

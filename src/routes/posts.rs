@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::permissions::{self, Action, Actor, Ownership, Refusal};
 use crate::domain::post::{self as rules, Kind, Status, TypedFields};
 use crate::domain::transition::{self, Change, EditorAction};
@@ -225,7 +226,7 @@ async fn list(
             .finish()
     };
     let view = PostListPage {
-        nav: AdminNav::new(&user, &session)?,
+        nav: AdminNav::new(&user, &session, &state).await?,
         kind,
         trashed,
         items,
@@ -274,7 +275,7 @@ async fn new_form(
     require_create(&user, kind)?;
     let tz = state.time_zone().await?;
     let page = EditorPage::new(
-        AdminNav::new(&user, &session)?,
+        AdminNav::new(&user, &session, &state).await?,
         &user,
         kind,
         None,
@@ -332,7 +333,7 @@ pub async fn edit(
         (None, _) => {}
     }
     let mut page = EditorPage::new(
-        AdminNav::new(&user, &session)?,
+        AdminNav::new(&user, &session, &state).await?,
         &user,
         post.kind(),
         Some(&post),
@@ -553,7 +554,7 @@ async fn save(
     }
     let (Some(fields), true) = (fields, errors.is_empty()) else {
         let mut page = EditorPage::new(
-            AdminNav::new(&user, &session)?,
+            AdminNav::new(&user, &session, &state).await?,
             &user,
             kind,
             existing.as_ref(),
@@ -609,7 +610,7 @@ async fn save(
             let mut form = form;
             form.version = Some(current.version);
             let mut page = EditorPage::new(
-                AdminNav::new(&user, &session)?,
+                AdminNav::new(&user, &session, &state).await?,
                 &user,
                 kind,
                 Some(&current),
@@ -626,7 +627,7 @@ async fn save(
             let mut errors = FormErrors::default();
             errors.add(field, refusal.to_string());
             let mut page = EditorPage::new(
-                AdminNav::new(&user, &session)?,
+                AdminNav::new(&user, &session, &state).await?,
                 &user,
                 kind,
                 existing.as_ref(),
@@ -666,7 +667,7 @@ async fn preview_in_editor(
     let tz = state.time_zone().await?;
     let body = form.body.clone();
     let mut page = EditorPage::new(
-        AdminNav::new(user, session)?,
+        AdminNav::new(user, session, state).await?,
         user,
         kind,
         existing.as_ref(),
@@ -716,7 +717,7 @@ pub async fn delete_confirm(
     let post = load_post(&state, id).await?;
     permissions::require_trash(actor(&user.0), &post.facts()).map_err(forbidden)?;
     let page = TrashConfirmPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         id: post.id,
         title: post.display_title().to_owned(),
         kind: post.kind(),
@@ -788,7 +789,10 @@ pub async fn empty_trash(
     let removed = db::run(&state.pool, move |conn| Ok(posts::empty_trash(conn, kind)?)).await?;
     auth::set_flash(
         &session,
-        format!("Deleted {removed} {}(s) for good.", kind.noun()),
+        format!(
+            "Deleted {} for good.",
+            counted(removed, kind.noun(), kind.nouns())
+        ),
     )?;
     Ok(redirect(&format!("/admin/trash?kind={}", kind.as_str())))
 }

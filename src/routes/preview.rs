@@ -43,7 +43,7 @@ pub async fn create(
     })
     .await?;
     let page = LinkCreatedPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         title: format!("Preview link for “{}”", post.display_title()),
         explanation: "Anyone with this link can read the post as it will look, without an account, until you revoke it or the post is published. Making a new link revokes this one.".into(),
         link: state

@@ -16,9 +16,9 @@ use crate::store::profile;
 use crate::store::users::{Profile, User};
 use crate::views::{self, AdminNav, FormErrors, ProfilePage};
 
-fn page(me: &User, session: &Session) -> AppResult<ProfilePage> {
+async fn page(me: &User, session: &Session, state: &AppState) -> AppResult<ProfilePage> {
     Ok(ProfilePage {
-        nav: AdminNav::new(me, session)?,
+        nav: AdminNav::new(me, session, state).await?,
         display_name: me.display_name.clone(),
         slug: me.slug.clone(),
         bio: me.bio.clone(),
@@ -30,8 +30,12 @@ fn page(me: &User, session: &Session) -> AppResult<ProfilePage> {
 }
 
 #[get("/admin/profile")]
-pub async fn show(CurrentUser(me): CurrentUser, session: Session) -> AppResult<HttpResponse> {
-    views::html(StatusCode::OK, &page(&me, &session)?)
+pub async fn show(
+    CurrentUser(me): CurrentUser,
+    session: Session,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    views::html(StatusCode::OK, &page(&me, &session, &state).await?)
 }
 
 #[derive(Deserialize)]
@@ -116,7 +120,7 @@ pub async fn update(
         auth::set_flash(&session, "Your profile was saved.")?;
         return Ok(redirect("/admin/profile"));
     }
-    let mut again = page(&me, &session)?;
+    let mut again = page(&me, &session, &state).await?;
     again.display_name = form.display_name;
     again.slug = form.slug;
     again.bio = form.bio;
@@ -169,7 +173,7 @@ pub async fn change_password(
         errors.add("current_password", "Your current password is not right.");
     }
     let (true, Some(hash)) = (errors.is_empty(), new_hash) else {
-        let mut again = page(&me, &session)?;
+        let mut again = page(&me, &session, &state).await?;
         again.password_errors = errors;
         return views::html(StatusCode::UNPROCESSABLE_ENTITY, &again);
     };

@@ -53,7 +53,7 @@ pub async fn list(
         })
         .collect();
     let page = RevisionsPage {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         post_id,
         title: post.display_title().to_owned(),
         items,
@@ -80,7 +80,7 @@ pub async fn show(
     })
     .await?;
     let page = RevisionView {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         post_id: post.id,
         post_title: post.display_title().to_owned(),
         revision_id: revision.id,
@@ -150,7 +150,7 @@ pub async fn compare(
             .unwrap_or_else(|| "nothing".to_owned())
     };
     let page = CompareView {
-        nav: AdminNav::new(&user.0, &session)?,
+        nav: AdminNav::new(&user.0, &session, &state).await?,
         post_id,
         post_title: post.display_title().to_owned(),
         from_label: describe(&old),

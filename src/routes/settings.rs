@@ -31,7 +31,7 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     auth::require(&user.0, Action::ManageSettings, Ownership::Site)?;
     let current = db::run(&state.pool, |conn| Ok(settings::load(conn)?)).await?;
-    let nav = AdminNav::new(&user.0, &session)?;
+    let nav = AdminNav::new(&user.0, &session, &state).await?;
     let form = SettingsForm::from(&current);
     send_page(&state, nav, form, FormErrors::default(), StatusCode::OK).await
 }
@@ -145,7 +145,7 @@ pub async fn update(
     let new = match validate(&form) {
         Ok(new) => new,
         Err(errors) => {
-            let nav = AdminNav::new(&user.0, &session)?;
+            let nav = AdminNav::new(&user.0, &session, &state).await?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return send_page(&state, nav, form, errors, status).await;
         }
@@ -167,7 +167,7 @@ pub async fn update(
             "logo_media_id",
             "That image is no longer in the library: choose another.",
         );
-        let nav = AdminNav::new(&user.0, &session)?;
+        let nav = AdminNav::new(&user.0, &session, &state).await?;
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return send_page(&state, nav, form, errors, status).await;
     };

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
+use crate::domain::counted;
 use crate::domain::limits::MAX_TAG_DESCRIPTION_CHARS;
 use crate::domain::permissions::{Action, Ownership};
 use crate::domain::post::MAX_TAG_CHARS;
@@ -41,7 +42,7 @@ pub async fn list(
     views::html(
         StatusCode::OK,
         &TagsPage {
-            nav: AdminNav::new(&user.0, &session)?,
+            nav: AdminNav::new(&user.0, &session, &state).await?,
             rows,
         },
     )
@@ -64,7 +65,7 @@ async fn edit_page(
         .filter(|t| t.id != id)
         .collect();
     let page = TagEditPage {
-        nav: AdminNav::new(user, session)?,
+        nav: AdminNav::new(user, session, state).await?,
         tag,
         name: form.name,
         slug: form.slug,
@@ -200,7 +201,7 @@ pub async fn delete_confirm(
     views::html(
         StatusCode::OK,
         &TagDeletePage {
-            nav: AdminNav::new(&user.0, &session)?,
+            nav: AdminNav::new(&user.0, &session, &state).await?,
             tag,
             count,
         },
@@ -262,8 +263,10 @@ pub async fn merge(
     auth::set_flash(
         &session,
         format!(
-            "“{}” was merged into “{}” ({moved} post(s) moved).",
-            from.name, into.name
+            "“{}” was merged into “{}” ({} moved).",
+            from.name,
+            into.name,
+            counted(moved, "post", "posts")
         ),
     )?;
     Ok(redirect("/admin/tags"))

@@ -36,7 +36,7 @@ pub async fn list(
     .await?;
     let can_manage = permissions::can(me.role(), Action::ManageUsers, Ownership::Site);
     let page = UsersPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         users: all,
         invitations,
         can_manage,
@@ -56,10 +56,11 @@ fn invitable_roles(me: &User) -> Vec<Role> {
 pub async fn invite_form(
     CurrentUser(me): CurrentUser,
     session: Session,
+    state: web::Data<AppState>,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::InviteContributorOrAuthor, Ownership::Site)?;
     let page = InvitePage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         email: String::new(),
         role: Role::Contributor.as_str().to_owned(),
         roles: invitable_roles(&me),
@@ -104,7 +105,7 @@ pub async fn invite(
         )));
     }
     let (Some(email), Some(role)) = (email.filter(|_| errors.is_empty()), role) else {
-        return invite_form_again(&me, &session, form, errors);
+        return invite_form_again(&state, &me, &session, form, errors).await;
     };
 
     let address = auth::client_address(&req, state.trust_proxy);
@@ -128,7 +129,7 @@ pub async fn invite(
         InviteOutcome::AlreadyHasAccount => {
             let mut errors = FormErrors::default();
             errors.add("email", format!("{email} already has an account."));
-            return invite_form_again(&me, &session, form, errors);
+            return invite_form_again(&state, &me, &session, form, errors).await;
         }
         InviteOutcome::PendingNeedsAdmin(pending) => {
             return Err(AppError::Forbidden(format!(
@@ -139,7 +140,7 @@ pub async fn invite(
 
     let link = link_to(&state, "/admin/invite", &token)?;
     let page = LinkCreatedPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         title: format!("Invitation for {email}"),
         explanation: format!(
             "Send this link to {email}. It makes them {role}, works once, and expires in 7 days."
@@ -150,14 +151,15 @@ pub async fn invite(
     views::html(StatusCode::CREATED, &page)
 }
 
-fn invite_form_again(
+async fn invite_form_again(
+    state: &AppState,
     me: &User,
     session: &Session,
     form: InviteForm,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let page = InvitePage {
-        nav: AdminNav::new(me, session)?,
+        nav: AdminNav::new(me, session, state).await?,
         email: form.email,
         role: form.role,
         roles: invitable_roles(me),
@@ -236,7 +238,7 @@ pub async fn edit(
     })
     .await?;
     let page = UserEditPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         is_self: subject.id == me.id,
         subject,
         roles: Role::ALL.to_vec(),
@@ -379,7 +381,7 @@ async fn delete_page(
     })
     .await?;
     let page = UserDeletePage {
-        nav: AdminNav::new(me, session)?,
+        nav: AdminNav::new(me, session, state).await?,
         post_count,
         heirs: everyone
             .into_iter()
@@ -483,7 +485,7 @@ pub async fn reset_link(
     })
     .await?;
     let page = LinkCreatedPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         title: format!("Password reset link for {}", subject.display_name),
         explanation: format!(
             "Send this link to {}. It lets them choose a new password once, within 7 days; \

@@ -11,8 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::auth::{self, CurrentUser};
 use crate::db;
-use crate::domain::Role;
 use crate::domain::permissions::{Action, Ownership};
+use crate::domain::{Role, counted};
 use crate::error::AppResult;
 use crate::media::upload;
 use crate::state::AppState;
@@ -64,9 +64,9 @@ fn summary(job: &Job) -> String {
         jobs::RUNNING => format!("{}…", job.progress_phase),
         jobs::DONE => match wordpress::jobs::report(job) {
             Some(report) => format!(
-                "{} post(s) and page(s) imported, {} warning(s)",
-                report.posts_imported(),
-                report.warnings.len()
+                "{} imported, {}",
+                counted(report.posts_imported(), "post or page", "posts and pages"),
+                counted(report.warnings.len(), "warning", "warnings")
             ),
             None => "done".to_owned(),
         },
@@ -82,7 +82,13 @@ pub async fn import_form(
     session: Session,
 ) -> AppResult<HttpResponse> {
     auth::require(&me, Action::ImportContent, Ownership::Site)?;
-    form_page(&state, AdminNav::new(&me, &session)?, None, StatusCode::OK).await
+    form_page(
+        &state,
+        AdminNav::new(&me, &session, &state).await?,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Receives the export and starts importing it; answers with the import's page.
@@ -98,7 +104,7 @@ pub async fn start_import(
     let again = async |message: &str, status| {
         form_page(
             &state,
-            AdminNav::new(&me, &session)?,
+            AdminNav::new(&me, &session, &state).await?,
             Some(message.to_owned()),
             status,
         )
@@ -217,7 +223,7 @@ pub async fn import_page(
         }
     }
     let page = ImportJobPage {
-        nav: AdminNav::new(&me, &session)?,
+        nav: AdminNav::new(&me, &session, &state).await?,
         job: view,
     };
     views::html(StatusCode::OK, &page)

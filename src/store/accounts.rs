@@ -140,7 +140,12 @@ pub fn delete(
         let moved = users::delete_reassigning(conn, user_id, heir_id)?;
         let detail = match &heir {
             Some(heir) if moved > 0 => {
-                format!("{}; {moved} post(s) given to {}", current.email, heir.email)
+                format!(
+                    "{}; {} given to {}",
+                    current.email,
+                    crate::domain::counted(moved, "post", "posts"),
+                    heir.email
+                )
             }
             _ => current.email.clone(),
         };

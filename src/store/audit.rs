@@ -44,7 +44,10 @@ pub fn wordpress_import_finished(
             actor_id: importer_id,
             action: "wordpress.import",
             target: ("site", None),
-            detail: &format!("{file_label}: {posts_imported} post(s) and page(s)"),
+            detail: &format!(
+                "{file_label}: {}",
+                crate::domain::counted(posts_imported, "post or page", "posts and pages")
+            ),
             ip_address: Some(address),
         },
     )

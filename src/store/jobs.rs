@@ -271,7 +271,8 @@ pub struct Recovered {
 /// The message of a job given up on after its node stopped `attempts` times.
 pub fn interrupted_message(attempts: i32) -> String {
     format!(
-        "the server running it stopped before it finished ({attempts} time(s)); nothing it did was kept"
+        "the server running it stopped before it finished ({}); nothing it did was kept",
+        crate::domain::counted(attempts, "time", "times")
     )
 }
 

@@ -13,6 +13,7 @@ use crate::auth;
 use crate::domain::Role;
 use crate::domain::permissions::{Action, Ownership, can};
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::store::audit::AuditRow;
 use crate::store::tokens::Token;
 use crate::store::users::User;
@@ -207,6 +208,8 @@ pub struct LoginPage {
 /// What every logged-in admin page shows around its content: the navigation (only the
 /// links the role can use), the logout form and a confirmation left by the last action.
 pub struct AdminNav {
+    /// The site's title, shown in the header so editors see which site they are in.
+    pub site_title: String,
     pub user_name: String,
     pub csrf: String,
     pub show_users: bool,
@@ -218,8 +221,10 @@ pub struct AdminNav {
 }
 
 impl AdminNav {
-    pub fn new(user: &User, session: &Session) -> AppResult<Self> {
+    pub async fn new(user: &User, session: &Session, state: &AppState) -> AppResult<Self> {
+        let site = state.settings.get(&state.pool).await?;
         Ok(Self {
+            site_title: site.settings.title.clone(),
             user_name: user.display_name.clone(),
             csrf: auth::csrf_token(session)?,
             show_users: can(user.role(), Action::ListUsers, Ownership::Site),

@@ -21,7 +21,7 @@ use crate::domain::limits;
 use crate::domain::post::{Kind, MAX_EXCERPT_CHARS, Status};
 use crate::domain::slug::slugify;
 use crate::domain::transition::Publication;
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Role, counted};
 use crate::error::AppError;
 use crate::media::{self, MediaConfig, Picture, Placed};
 use crate::store;
@@ -94,7 +94,8 @@ impl Report {
         let mut lines = Vec::new();
         let imported = self.posts_imported();
         lines.push(format!(
-            "Imported {imported} post(s) and page(s) from {} in {:.1} s ({:.0} per second).",
+            "Imported {} from {} in {:.1} s ({:.0} per second).",
+            counted(imported, "post or page", "posts and pages"),
             self.source,
             self.seconds,
             imported as f64 / self.seconds.max(0.001)
@@ -105,8 +106,8 @@ impl Report {
         }
         if self.already_imported > 0 {
             lines.push(format!(
-                "  {} item(s) were imported before and left as they are.",
-                self.already_imported
+                "  {} imported before and left as they are.",
+                counted(self.already_imported, "item was", "items were")
             ));
         }
         lines.push(format!(
@@ -218,15 +219,16 @@ pub fn import_then(
     };
     if survey.comments > 0 {
         report.skipped.push(format!(
-            "{} comment(s): Folio has no comments",
-            survey.comments
+            "{}: Folio has no comments",
+            counted(survey.comments, "comment", "comments")
         ));
     }
     for (post_type, count) in &survey.skipped_types {
         let why = leave_out_reason(post_type).unwrap_or_default();
-        report
-            .skipped
-            .push(format!("{count} item(s) of type {post_type}: {why}"));
+        report.skipped.push(format!(
+            "{} of type {post_type}: {why}",
+            counted(count, "item", "items")
+        ));
     }
     if !survey.unknown_namespaces.is_empty() {
         report.warnings.push(format!(

@@ -32,6 +32,7 @@ on_both_backends!(
     forwarded_host_headers_count_only_behind_a_trusted_proxy,
     the_csrf_token_rides_in_the_query_only_for_multipart,
     an_anonymous_logout_leaves_the_page_cache_alone,
+    a_wrong_password_focuses_the_password_field,
 );
 
 const EMAIL: &str = "ada@example.org";
@@ -121,6 +122,25 @@ async fn locks_hold_across_restarts(backend: Backend) {
         log_in(&client(), &server, EMAIL, PASSWORD).await.status(),
         429
     );
+}
+
+async fn a_wrong_password_focuses_the_password_field(backend: Backend) {
+    let site = site_with_user(&backend);
+    let server = site.start().await;
+    let fresh = get_page(&client(), &server.url("/admin/login"), 200).await;
+    assert!(!fresh.contains("autofocus"), "{fresh}");
+
+    let response = log_in(&client(), &server, EMAIL, "wrong password!!").await;
+    assert_eq!(response.status(), 401);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("id=\"login-error\" role=\"alert\"")
+            && page.contains(
+                "autocomplete=\"current-password\" required autofocus aria-describedby=\"login-error\">"
+            ),
+        "{page}"
+    );
+    assert_eq!(input_value(&page, "email").as_deref(), Some(EMAIL));
 }
 
 async fn disabled_accounts_cannot_log_in(backend: Backend) {

@@ -376,9 +376,7 @@ async fn seed_fills_an_empty_site_and_refuses_a_used_one(backend: Backend) {
 
     let again = site.cli(&["seed", "--posts", "5"], None);
     assert!(!again.status.success());
-    assert!(
-        stderr(&again).contains("already has 30 post(s)") && stderr(&again).contains("--force")
-    );
+    assert!(stderr(&again).contains("already has 30 posts") && stderr(&again).contains("--force"));
     let forced = site.cli(&["seed", "--posts", "5", "--force"], None);
     assert!(forced.status.success(), "{}", stderr(&forced));
     for bad in ["0", "-3", "many", "2000000"] {
@@ -394,5 +392,37 @@ async fn seed_fills_an_empty_site_and_refuses_a_used_one(backend: Backend) {
         "{home:.500}"
     );
     let search = common::get_page(&client(), &server.url("/search?q=engine"), 200).await;
-    assert!(search.contains("result(s)") && !search.contains("Nothing matches"));
+    assert!(search.contains(" result") && !search.contains("Nothing matches"));
+}
+
+/// `folio --help` lists each command with its own description (the doc comment of its
+/// variant in `config.rs`, not its neighbour's).
+#[test]
+fn help_describes_each_command_on_its_own_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_folio"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = stdout(&out);
+    let line = |command: &str| {
+        help.lines()
+            .find(|line| line.trim_start().starts_with(&format!("{command} ")))
+            .unwrap_or_else(|| panic!("no line for {command}:\n{help}"))
+            .to_owned()
+    };
+    for (command, says) in [
+        ("serve", "Run the web server"),
+        ("migrate", "Apply pending database migrations"),
+        ("user", "Manage user accounts"),
+        ("export", "Write the whole site"),
+        ("import", "Load an archive made by `folio export`"),
+        ("import-wordpress", "Import a WordPress export"),
+        ("backup", "Write a consistent backup"),
+        ("seed", "Fill an empty site with generated"),
+    ] {
+        let line = line(command);
+        assert!(line.contains(says), "{command}: {line}");
+    }
+    assert!(!line("export").contains("Fill an empty site"));
 }

@@ -113,17 +113,14 @@ async fn a_dashboard_import_shows_its_report_on_another_node(backend: Backend) {
     let job = start_import(&first, &client, &csrf).await;
     // The page of the job, read on the other node (the same session cookie works there).
     let page = finished_page(&second, &client, &job).await;
-    assert!(
-        page.contains("Done: 11 post(s) and page(s) imported"),
-        "{page}"
-    );
+    assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     assert!(
         page.contains("Bob Quay (bob@example.com) as contributor"),
         "{page}"
     );
     let list = get_page(&client, &second.url("/admin/import/wordpress"), 200).await;
     assert!(list.contains("harbour.xml"), "{list}");
-    assert!(list.contains("11 post(s) and page(s) imported"), "{list}");
+    assert!(list.contains("11 posts and pages imported"), "{list}");
     assert_eq!(job_row(&site, job_id(&job)).0, "done");
     assert_eq!(post_count(&site), 11);
     // The uploaded export was kept only while the job needed it.
@@ -133,10 +130,7 @@ async fn a_dashboard_import_shows_its_report_on_another_node(backend: Backend) {
     first.stop().await;
     let restarted = site.start().await;
     let page = get_page(&client, &restarted.url(&job), 200).await;
-    assert!(
-        page.contains("Done: 11 post(s) and page(s) imported"),
-        "{page}"
-    );
+    assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     // An unknown import: back to the form, saying so.
     let response = client
         .get(restarted.url("/admin/import/wordpress/999999"))
@@ -181,10 +175,7 @@ async fn a_node_killed_mid_import_leaves_the_job_to_another_node(backend: Backen
         "jobs: the other node finished the job {:?} after it started",
         started.elapsed()
     );
-    assert!(
-        page.contains("Done: 11 post(s) and page(s) imported"),
-        "{page}"
-    );
+    assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     let (state, attempts, _) = job_row(&site, id);
     assert_eq!((state.as_str(), attempts), ("done", 2));
     assert_eq!(post_count(&site), 11, "imported once");
@@ -220,10 +211,7 @@ async fn sigterm_hands_a_running_job_back_to_the_queue(backend: Backend) {
 
     let next = site.start().await;
     let page = finished_page(&next, &client, &job).await;
-    assert!(
-        page.contains("Done: 11 post(s) and page(s) imported"),
-        "{page}"
-    );
+    assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     assert_eq!(job_row(&site, id).1, 1);
     assert_eq!(post_count(&site), 11);
 }
@@ -254,7 +242,10 @@ async fn three_nodes_run_each_of_ten_jobs_exactly_once(backend: Backend) {
     let mut ran_on: Vec<&String> = rows.iter().filter_map(|r| r.2.as_ref()).collect();
     ran_on.sort();
     ran_on.dedup();
-    eprintln!("jobs: 10 jobs ran on {} node(s)", ran_on.len());
+    eprintln!(
+        "jobs: 10 jobs ran on {} ",
+        folio::domain::counted(ran_on.len(), "node", "nodes")
+    );
     // Each import wrote its audit record once, in its transaction; the posts once in all.
     let imports: i64 = audit_log::table
         .filter(audit_log::action.eq("wordpress.import"))

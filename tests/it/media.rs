@@ -584,7 +584,7 @@ async fn the_library_filters_searches_and_describes(backend: Backend) {
     let found = get_page(&client, &server.url("/admin/media?q=REPORT"), 200).await;
     assert!(!found.contains("Red door.png") && found.contains("Annual report.pdf"));
     let none = get_page(&client, &server.url("/admin/media?q=%25_"), 200).await;
-    assert!(none.contains("0 file(s)"), "LIKE wildcards are literal");
+    assert!(none.contains("0 files."), "LIKE wildcards are literal");
     get_page(&client, &server.url("/admin/media?type=spreadsheet"), 400).await;
     get_page(&client, &server.url("/admin/media?page=9"), 404).await;
     get_page(&client, &server.url("/admin/media?page=0"), 404).await;
@@ -678,7 +678,7 @@ async fn posts_show_library_images_with_srcset_and_survive_their_deletion(backen
     let detail = get_page(&client, &server.url(&format!("/admin/media/{id}")), 200).await;
     assert!(detail.contains("Doors of Lisbon"), "{detail}");
     assert!(
-        detail.contains("1 post(s) or page(s) above use this file"),
+        detail.contains("1 post or page above uses this file"),
         "{detail}"
     );
     let response = post_form(

@@ -726,23 +726,26 @@ async fn lists_filter_search_and_paginate(backend: Backend) {
 
     let first = get_page(&author, &server.url("/admin/posts"), 200).await;
     assert!(
-        first.contains("22 post(s)") && first.contains("rel=\"next\""),
+        first.contains("<p>22 posts.</p>") && first.contains("rel=\"next\""),
         "authors see only their own"
     );
     let second = get_page(&author, &server.url("/admin/posts?page=2"), 200).await;
     assert!(second.contains("Numbered 00") && !second.contains("Numbered 21"));
     let searched = get_page(&author, &server.url("/admin/posts?q=numbered+1"), 200).await;
-    assert!(searched.contains("10 post(s)"), "titles 10..19");
+    assert!(searched.contains("<p>10 posts.</p>"), "titles 10..19");
     let tagged = get_page(&author, &server.url("/admin/posts?tag=even"), 200).await;
-    assert!(tagged.contains("11 post(s)"));
+    assert!(tagged.contains("<p>11 posts.</p>"));
     let literal = get_page(&contributor, &server.url("/admin/posts?q=100%25_"), 200).await;
-    assert!(literal.contains("1 post(s)"), "% and _ match literally");
+    assert!(
+        literal.contains("<p>1 post.</p>"),
+        "% and _ match literally"
+    );
 
     let (editor, _) = logged_in(&server, "editor@example.org", PASSWORD).await;
     assert!(
         get_page(&editor, &server.url("/admin/posts"), 200)
             .await
-            .contains("23 post(s)")
+            .contains("<p>23 posts.</p>")
     );
     assert_eq!(
         editor
@@ -1100,7 +1103,7 @@ async fn tags_are_renamed_merged_and_deleted(backend: Backend) {
         200,
     )
     .await;
-    assert!(confirm.contains("removed from 2 post(s)"));
+    assert!(confirm.contains("removed from 2 posts"));
     assert_eq!(
         post_form(
             &editor,

@@ -7,6 +7,7 @@ use common::{Backend, Site, client, get_page, input_value, logged_in, post_form}
 on_both_backends!(
     saved_settings_show_on_the_site_at_once,
     bad_settings_are_explained_and_change_nothing,
+    the_admin_header_shows_the_renamed_site,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -83,6 +84,30 @@ async fn saved_settings_show_on_the_site_at_once(backend: Backend) {
         .await
         .unwrap();
     assert!(missing.contains("About</a>"), "{missing}");
+}
+
+async fn the_admin_header_shows_the_renamed_site(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let server = site.start().await;
+    let (admin, csrf) = logged_in(&server, "ada@example.org", PASSWORD).await;
+
+    let renamed = fields(&[("title", "Ada & <Babbage>")]);
+    let saved = post_form(&admin, &server, "/admin/settings", &csrf, &renamed).await;
+    assert_eq!(saved.status(), 303);
+
+    for path in ["/admin", "/admin/posts", "/admin/profile"] {
+        let page = get_page(&admin, &server.url(path), 200).await;
+        let start = page
+            .find("<a class=\"site-title\" href=\"/admin\">")
+            .unwrap();
+        let title = &page[start..start + page[start..].find("</a>").unwrap()];
+        assert!(
+            title.contains("Ada &") && title.contains("Babbage") && !title.contains("Folio"),
+            "{path}: {title}"
+        );
+        assert!(!page.contains("<Babbage>"), "{path}: escaped");
+    }
 }
 
 async fn bad_settings_are_explained_and_change_nothing(backend: Backend) {

@@ -22,6 +22,7 @@ on_both_backends!(
     this_nodes_changes_show_at_once_despite_the_page_cache,
     search_of_a_common_word_ranks_the_newest_matches_and_says_so,
     pages_from_the_cache_carry_the_same_headers,
+    every_page_has_an_icon_and_favicon_ico_answers,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -115,6 +116,48 @@ async fn first_setup_publishes_a_welcome_post(backend: Backend) {
     );
     assert!(article.contains("<table>") && article.contains("footnote-definition"));
     assert!(article.contains("rel=\"canonical\" href=\"http://127.0.0.1:"));
+    // Its task list ticks are labelled by their text (axe: every form field has a label).
+    assert!(
+        article.contains(
+            "<label><input type=\"checkbox\" disabled=\"\" checked=\"\"> Task lists</label>"
+        ),
+        "{article}"
+    );
+}
+
+async fn every_page_has_an_icon_and_favicon_ico_answers(backend: Backend) {
+    let (site, _) = site_with_author(&backend);
+    let server = site.start().await;
+    for path in ["/", "/admin/login"] {
+        let page = get_page(&client(), &server.url(path), 200).await;
+        assert!(
+            page.contains(
+                "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/static/favicon.svg?v="
+            ),
+            "{path}: {page}"
+        );
+    }
+
+    let response = client()
+        .get(server.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert_eq!(headers["cache-control"], "public, no-cache");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"'), "strong ETag {etag}");
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().starts_with("<svg"));
+    let again = client()
+        .get(server.url("/favicon.ico"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
 }
 
 async fn only_published_and_due_content_is_public(backend: Backend) {
@@ -606,7 +649,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
     };
 
     let page = search("engines").await.text().await.unwrap();
-    assert!(page.contains("2 result(s)"), "only visible posts: {page}");
+    assert!(page.contains("2 results for"), "only visible posts: {page}");
     let title_hit = page.find("Difference engines").unwrap();
     let body_hit = page.find(">Poetry<").unwrap();
     assert!(title_hit < body_hit, "a title match ranks first");
@@ -621,7 +664,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("2 result(s)"),
+            .contains("2 results for"),
         "prefixes match"
     );
     assert!(
@@ -630,12 +673,12 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("1 result(s)"),
+            .contains("1 result for"),
         "all words, any case"
     );
 
     let looms = search("looms").await.text().await.unwrap();
-    assert!(looms.contains("12 result(s)") && looms.contains("rel=\"next\""));
+    assert!(looms.contains("12 results for") && looms.contains("rel=\"next\""));
     assert_eq!(search("looms").await.status(), 200);
     let second = client()
         .get(server.url("/search?q=looms&page=2"))
@@ -681,7 +724,7 @@ async fn search_ranks_highlights_and_survives_any_input(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("2 result(s)")
+            .contains("2 results for")
     );
     let shortened = search(
         &(0..30)
