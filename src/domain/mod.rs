@@ -1,5 +1,6 @@
 //! Validated types and pure rules: no I/O, no HTTP.
 
+pub mod colour;
 pub mod email;
 pub mod limits;
 pub mod password;

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::colour::Rgb;
+
 /// Everything an admin can set on /admin/settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteSettings {
@@ -130,11 +132,25 @@ impl SiteSettings {
     }
 
     /// The stylesheet made of the accent colour and the custom CSS, served as a file
-    /// (the CSP allows no inline styles).
+    /// (the CSP allows no inline styles). The accent is adjusted per colour scheme until
+    /// links and focus rings reach 4.5:1 on that scheme's backgrounds (folio.css's
+    /// `--bg` and `--surface`), and button text is whichever of light and dark reads on it.
     pub fn stylesheet(&self) -> String {
+        let Some(accent) = Rgb::parse(&self.accent_colour) else {
+            return format!("{}\n", self.custom_css);
+        };
+        let (white, black) = (Rgb(0xff, 0xff, 0xff), Rgb(0, 0, 0));
+        let (dark_text, light_text) = (Rgb(0x10, 0x13, 0x1a), white);
+        let light = accent.readable_on(&[white, Rgb(0xf5, 0xf6, 0xf8)], black);
+        let dark = accent.readable_on(&[Rgb(0x16, 0x18, 0x1c), Rgb(0x1f, 0x22, 0x27)], white);
         format!(
-            ":root {{ --accent: {}; }}\n{}\n",
-            self.accent_colour, self.custom_css
+            ":root {{ --accent: {}; --accent-text: {}; }}\n\
+             @media (prefers-color-scheme: dark) {{ :root {{ --accent: {}; --accent-text: {}; }} }}\n{}\n",
+            light.hex(),
+            light.text_on(light_text, dark_text).hex(),
+            dark.hex(),
+            dark.text_on(light_text, dark_text).hex(),
+            self.custom_css
         )
     }
 }

@@ -73,6 +73,19 @@ async fn saved_settings_show_on_the_site_at_once(backend: Backend) {
         css.contains("--accent: #aa3300") && css.contains("letter-spacing"),
         "{css}"
     );
+    // #aa3300 is 2.2:1 on the dark background: the dark scheme gets a lighter variant
+    // that reaches 4.5:1 (the default palette's own dark accent would be overridden).
+    let dark = css
+        .split("prefers-color-scheme: dark")
+        .nth(1)
+        .and_then(|rule| rule.split("--accent: ").nth(1))
+        .map(|value| value[..7].to_owned())
+        .unwrap_or_default();
+    let dark = folio::domain::colour::Rgb::parse(&dark).expect(&css);
+    assert!(
+        dark.contrast(folio::domain::colour::Rgb(0x16, 0x18, 0x1c)) >= 4.5,
+        "{css}"
+    );
 
     // Error pages carry the settings too.
     let missing = client()
