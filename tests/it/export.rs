@@ -377,22 +377,6 @@ async fn start_dashboard_export(node: &Server, client: &reqwest::Client, csrf: &
     job
 }
 
-/// Polls the export's page on `node` until it no longer refreshes itself.
-async fn finished_export(node: &Server, client: &reqwest::Client, job: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let page = get_page(client, &node.url(job), 200).await;
-        if !page.contains("http-equiv=\"refresh\"") {
-            return page;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the export did not finish in a minute: {page}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Downloads the finished export `job` through `node` into `to`.
 async fn download_export(node: &Server, client: &reqwest::Client, job: &str, to: &Path) {
     let response = client
@@ -456,7 +440,7 @@ async fn an_admin_downloads_an_export_without_passwords(backend: Backend) {
 
     // The POST queues a job and leads to its page, which shows the download when done.
     let job = start_dashboard_export(&server, &client, &csrf).await;
-    let page = finished_export(&server, &client, &job).await;
+    let page = common::settled_job_page(&server, &client, &job).await;
     assert!(page.contains(&format!("href=\"{job}/download\"")), "{page}");
     assert!(
         page.contains("2 users, 1 post or page with 2 revisions, 2 tags, 1 media file"),
@@ -514,7 +498,7 @@ async fn an_export_queued_on_one_node_downloads_from_another(backend: Backend) {
     let (client, csrf) = logged_in(&first, "admin@example.org", PASSWORD).await;
 
     let job = start_dashboard_export(&first, &client, &csrf).await;
-    let page = finished_export(&second, &client, &job).await;
+    let page = common::settled_job_page(&second, &client, &job).await;
     assert!(page.contains("Download"), "{page}");
     let archive = site.data_dir().join("from-second.tar.gz");
     download_export(&second, &client, &job, &archive).await;
@@ -537,7 +521,7 @@ async fn an_export_queued_on_one_node_downloads_from_another(backend: Backend) {
     // says so; only the newest archive is on disk.
     let newer = start_dashboard_export(&second, &client, &csrf).await;
     assert_ne!(newer, job);
-    let page = finished_export(&first, &client, &newer).await;
+    let page = common::settled_job_page(&first, &client, &newer).await;
     assert!(page.contains("Download"), "{page}");
     assert!(page.contains("Recent exports"), "{page}");
     let gone = client
@@ -605,7 +589,7 @@ async fn an_export_whose_node_is_killed_runs_again_elsewhere(backend: Backend) {
     // kill -9: the export is simply made again by the next node once the lease lapses.
     drop(doomed);
     let other = site.start_with(&[("FOLIO_JOB_LEASE", "2")]).await;
-    let page = finished_export(&other, &client, &job).await;
+    let page = common::settled_job_page(&other, &client, &job).await;
     assert!(page.contains("Download"), "{page}");
     assert_eq!(state(), ("done".to_owned(), 2));
     download_export(&other, &client, &job, &site.data_dir().join("again.tar.gz")).await;

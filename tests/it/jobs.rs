@@ -54,22 +54,6 @@ fn job_id(page: &str) -> i32 {
     page.rsplit('/').next().unwrap().parse().unwrap()
 }
 
-/// Polls the job's page on `node` until it no longer refreshes itself.
-async fn finished_page(node: &Server, client: &reqwest::Client, job: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let page = get_page(client, &node.url(job), 200).await;
-        if !page.contains("http-equiv=\"refresh\"") {
-            return page;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the import did not finish in a minute: {page}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// (state, attempts, claimed_by) of a job, read from the database.
 fn job_row(site: &Site, id: i32) -> (String, i32, Option<String>) {
     jobs::table
@@ -112,7 +96,7 @@ async fn a_dashboard_import_shows_its_report_on_another_node(backend: Backend) {
 
     let job = start_import(&first, &client, &csrf).await;
     // The page of the job, read on the other node (the same session cookie works there).
-    let page = finished_page(&second, &client, &job).await;
+    let page = common::settled_job_page(&second, &client, &job).await;
     assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     assert!(
         page.contains("Bob Quay (bob@example.com) as contributor"),
@@ -170,7 +154,7 @@ async fn a_node_killed_mid_import_leaves_the_job_to_another_node(backend: Backen
     // Another node sees the lease expire, queues the job again and runs it.
     let started = Instant::now();
     let other = site.start_with(&[("FOLIO_JOB_LEASE", "2")]).await;
-    let page = finished_page(&other, &client, &job).await;
+    let page = common::settled_job_page(&other, &client, &job).await;
     eprintln!(
         "jobs: the other node finished the job {:?} after it started",
         started.elapsed()
@@ -210,7 +194,7 @@ async fn sigterm_hands_a_running_job_back_to_the_queue(backend: Backend) {
     );
 
     let next = site.start().await;
-    let page = finished_page(&next, &client, &job).await;
+    let page = common::settled_job_page(&next, &client, &job).await;
     assert!(page.contains("Done: 11 posts and pages imported"), "{page}");
     assert_eq!(job_row(&site, id).1, 1);
     assert_eq!(post_count(&site), 11);
@@ -288,7 +272,7 @@ async fn a_job_whose_nodes_keep_dying_is_marked_interrupted(backend: Backend) {
     // that nothing was imported.
     let last = site.start_with(&[("FOLIO_JOB_LEASE", "2")]).await;
     wait_for_state(&site, id, "interrupted").await;
-    let page = finished_page(&last, &client, &job).await;
+    let page = common::settled_job_page(&last, &client, &job).await;
     assert!(
         page.contains("Nothing was imported: start it again"),
         "{page}"

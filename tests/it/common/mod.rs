@@ -502,6 +502,23 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
 }
 
 /// GETs a page and returns its body, asserting the status.
+/// Polls a job's page (an import or an export) on `server` until it no longer refreshes
+/// itself, i.e. the job has ended; fails after a minute.
+pub async fn settled_job_page(server: &Server, client: &reqwest::Client, path: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let page = get_page(client, &server.url(path), 200).await;
+        if !page.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{path} did not finish in a minute: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn get_page(client: &reqwest::Client, url: &str, status: u16) -> String {
     let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status().as_u16(), status, "GET {url}");
