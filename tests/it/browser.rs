@@ -17,10 +17,10 @@ use common::{Backend, Server, Site};
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -32,7 +32,7 @@ impl Drop for Browser {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,7 +40,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn browser() -> Option<Browser> {
+pub(crate) async fn browser() -> Option<Browser> {
     if std::env::var("FOLIO_BROWSER_TESTS").as_deref() != Ok("1") {
         eprintln!(
             "browser suite NOT RUN: set FOLIO_BROWSER_TESTS=1 with chromium and chromedriver installed (bash .ci/run does both)"
@@ -91,7 +91,7 @@ async fn browser() -> Option<Browser> {
 }
 
 /// Runs a journey; on failure saves a screenshot and the page source, then fails.
-async fn journey<'a, F, Fut>(name: &str, browser: &'a Browser, body: F)
+pub(crate) async fn journey<'a, F, Fut>(name: &str, browser: &'a Browser, body: F)
 where
     F: FnOnce(&'a Client) -> Fut,
     Fut: Future<Output = ()> + 'a,
@@ -113,7 +113,7 @@ where
     }
 }
 
-async fn log_in(client: &Client, server: &Server, email: &str) {
+pub(crate) async fn log_in(client: &Client, server: &Server, email: &str) {
     client.goto(&server.url("/admin/login")).await.unwrap();
     client
         .find(Locator::Css("#email"))
@@ -145,7 +145,12 @@ async fn log_in(client: &Client, server: &Server, email: &str) {
 }
 
 /// Waits until `check` holds for the page, polling.
-async fn eventually(client: &Client, what: &str, seconds: u64, check: impl Fn(&str) -> bool) {
+pub(crate) async fn eventually(
+    client: &Client,
+    what: &str,
+    seconds: u64,
+    check: impl Fn(&str) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {
         let source = client.source().await.unwrap_or_default();
@@ -157,7 +162,7 @@ async fn eventually(client: &Client, what: &str, seconds: u64, check: impl Fn(&s
     }
 }
 
-async fn body_value(client: &Client) -> String {
+pub(crate) async fn body_value(client: &Client) -> String {
     client
         .find(Locator::Css("#body"))
         .await
@@ -168,7 +173,7 @@ async fn body_value(client: &Client) -> String {
         .unwrap_or_default()
 }
 
-async fn started_site() -> (Site, Server) {
+pub(crate) async fn started_site() -> (Site, Server) {
     let site = Site::new(&Backend::Sqlite);
     site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
     let server = site.start().await;
@@ -786,7 +791,7 @@ async fn every_page_type_is_valid_html_and_accessible() {
     print!("{summary}");
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -796,7 +801,7 @@ async fn fill(client: &Client, css: &str, text: &str) {
         .unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -930,9 +935,9 @@ async fn a_scheduled_post_appears_on_time_without_a_restart() {
         client
             .execute(
                 "document.getElementById('publish_at').value = arguments[0];",
-                vec![serde_json::json!(
-                    at.format("%Y-%m-%dT%H:%M:%S").to_string()
-                )],
+                vec![serde_json::json!(at
+                    .format("%Y-%m-%dT%H:%M:%S")
+                    .to_string())],
             )
             .await
             .unwrap();

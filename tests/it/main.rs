@@ -11,6 +11,8 @@ mod access_table;
 mod auth;
 mod backup;
 mod browser;
+mod browser_editor;
+mod browser_phone;
 mod cli;
 mod cluster;
 mod export;
