@@ -935,9 +935,9 @@ async fn a_scheduled_post_appears_on_time_without_a_restart() {
         client
             .execute(
                 "document.getElementById('publish_at').value = arguments[0];",
-                vec![serde_json::json!(at
-                    .format("%Y-%m-%dT%H:%M:%S")
-                    .to_string())],
+                vec![serde_json::json!(
+                    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+                )],
             )
             .await
             .unwrap();
