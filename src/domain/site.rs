@@ -279,23 +279,53 @@ pub fn parse_navigation(raw: &str) -> Result<Vec<NavLink>, String> {
         let Some((label, url)) = line.split_once('=') else {
             return Err(format!("Line {}: write links as “Label = /path”.", n + 1));
         };
+        let link = parse_nav_link(label, url).map_err(|e| format!("Line {}: {e}", n + 1))?;
+        links.push(link);
+    }
+    check_nav_count(links)
+}
+
+/// The settings form's rows of label and address, in order; rows with both fields empty
+/// are skipped. Labels may not contain "=", the separator of the stored form.
+pub fn parse_navigation_rows(rows: &[(String, String)]) -> Result<Vec<NavLink>, String> {
+    let mut links = Vec::new();
+    for (n, (label, url)) in rows.iter().enumerate() {
         let (label, url) = (label.trim(), url.trim());
-        if label.is_empty() || label.chars().count() > 60 {
-            return Err(format!("Line {}: a label has 1 to 60 characters.", n + 1));
+        if label.is_empty() && url.is_empty() {
+            continue;
         }
-        let site_path = url.starts_with('/') && !url.starts_with("//");
-        let absolute = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-        if !(site_path || absolute) || url.chars().any(char::is_whitespace) {
+        if label.contains('=') {
             return Err(format!(
-                "Line {}: “{url}” must be a path like /about or an https:// address.",
+                "Link {}: “{label}”: a label may not contain “=”.",
                 n + 1
             ));
         }
-        links.push(NavLink {
-            label: label.to_owned(),
-            url: url.to_owned(),
-        });
+        let link = parse_nav_link(label, url).map_err(|e| format!("Link {}: {e}", n + 1))?;
+        links.push(link);
     }
+    check_nav_count(links)
+}
+
+/// One link's label (1–60 characters) and address (a site path or an http(s) URL).
+fn parse_nav_link(label: &str, url: &str) -> Result<NavLink, String> {
+    let (label, url) = (label.trim(), url.trim());
+    if label.is_empty() || label.chars().count() > 60 {
+        return Err("a label has 1 to 60 characters.".to_owned());
+    }
+    let site_path = url.starts_with('/') && !url.starts_with("//");
+    let absolute = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !(site_path || absolute) || url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "“{url}” must be a path like /about or an https:// address."
+        ));
+    }
+    Ok(NavLink {
+        label: label.to_owned(),
+        url: url.to_owned(),
+    })
+}
+
+fn check_nav_count(links: Vec<NavLink>) -> Result<Vec<NavLink>, String> {
     if links.len() > MAX_NAV_LINKS {
         return Err(format!("At most {MAX_NAV_LINKS} navigation links."));
     }
@@ -391,6 +421,29 @@ mod tests {
         assert!(parse_navigation("no equals sign").is_err());
         assert!(parse_navigation("X = javascript:alert(1)").is_err());
         assert!(parse_navigation("X = //evil.example").is_err());
+    }
+
+    #[test]
+    fn navigation_rows_keep_order_and_skip_empty_ones() {
+        let row = |l: &str, u: &str| (l.to_owned(), u.to_owned());
+        let links = parse_navigation_rows(&[
+            row("Shop", "https://shop.example.org/?a=b"),
+            row(" ", ""),
+            row("About", " /about "),
+        ])
+        .unwrap();
+        assert_eq!(links.len(), 2);
+        assert_eq!(
+            (links[0].label.as_str(), links[1].url.as_str()),
+            ("Shop", "/about")
+        );
+        assert_eq!(parse_navigation(&format_navigation(&links)).unwrap(), links);
+        let error = parse_navigation_rows(&[row("A = B", "/x")]).unwrap_err();
+        assert!(error.starts_with("Link 1:"), "{error}");
+        let error = parse_navigation_rows(&[row("", "/x"), row("X", "ftp://x")]).unwrap_err();
+        assert!(error.contains("Link 1: a label has 1 to 60"), "{error}");
+        let many = vec![row("X", "/x"); MAX_NAV_LINKS + 1];
+        assert!(parse_navigation_rows(&many).is_err());
     }
 
     #[test]

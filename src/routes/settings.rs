@@ -33,7 +33,8 @@ pub async fn show(
     let current = db::run(&state.pool, |conn| Ok(settings::load(conn)?)).await?;
     let nav = AdminNav::new(&user.0, &session, &state).await?;
     let form = SettingsForm::from(&current);
-    send_page(&state, nav, form, FormErrors::default(), StatusCode::OK).await
+    let page = settings_page(&state, nav, form, FormErrors::default()).await?;
+    views::html(StatusCode::OK, &page)
 }
 
 /// The settings form, with the library's images to choose the logo from.
@@ -44,6 +45,16 @@ async fn send_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let page = settings_page(state, nav, form, errors).await?;
+    views::html(status, &page)
+}
+
+async fn settings_page(
+    state: &AppState,
+    nav: AdminNav,
+    form: SettingsForm,
+    errors: FormErrors,
+) -> AppResult<SettingsPage> {
     let chosen = form.logo_media_id.trim().parse::<i32>().ok();
     let (images, _) = db::run(&state.pool, move |conn| {
         Ok(crate::store::media::image_choices(conn, chosen)?)
@@ -55,7 +66,25 @@ async fn send_page(
         .map(|row| (row.id, row.file_name))
         .collect();
     page.exports = super::export::recent(state, RECENT_EXPORTS).await?;
-    views::html(status, &page)
+    Ok(page)
+}
+
+/// A navigation row's Up, Down, Remove or "Add a link" pressed without JavaScript: the
+/// form comes back with the rows rearranged and everything else as typed, unsaved.
+async fn moved_row(
+    state: &AppState,
+    nav: AdminNav,
+    mut form: SettingsForm,
+) -> AppResult<HttpResponse> {
+    let notice = if form.move_row() {
+        "Links rearranged, not saved yet: press Save settings to keep them."
+    } else {
+        "That link is no longer in the list: nothing changed."
+    };
+    form.nav_move.clear();
+    let mut page = settings_page(state, nav, form, FormErrors::default()).await?;
+    page.notice = Some(notice);
+    views::html(StatusCode::OK, &page)
 }
 
 /// The value, or `None` with its message added to `errors`.
@@ -76,7 +105,12 @@ fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
         site::parse_posts_per_page(&form.posts_per_page),
     );
     let time_zone = field(e, "time_zone", site::parse_time_zone(&form.time_zone));
-    let navigation = field(e, "navigation", site::parse_navigation(&form.navigation));
+    let navigation = if form.rows_sent {
+        site::parse_navigation_rows(&form.rows)
+    } else {
+        site::parse_navigation(&form.navigation)
+    };
+    let navigation = field(e, "navigation", navigation);
     let footer = field(e, "footer", site::parse_footer(&form.footer));
     let custom_css = field(e, "custom_css", site::check_custom_css(&form.custom_css));
     let feed_full_text = match form.feed_content.as_str() {
@@ -141,7 +175,12 @@ pub async fn update(
     form: web::Form<SettingsForm>,
 ) -> AppResult<HttpResponse> {
     auth::require(&user.0, Action::ManageSettings, Ownership::Site)?;
-    let form = form.into_inner();
+    let mut form = form.into_inner();
+    form.read_rows();
+    if !form.nav_move.is_empty() {
+        let nav = AdminNav::new(&user.0, &session, &state).await?;
+        return moved_row(&state, nav, form).await;
+    }
     let new = match validate(&form) {
         Ok(new) => new,
         Err(errors) => {

@@ -2,6 +2,7 @@
 //! admin pages send back are in `forms`.
 
 pub mod forms;
+pub mod time_zones;
 
 use actix_session::Session;
 use actix_web::HttpResponse;
@@ -359,7 +360,9 @@ pub struct SettingsPage {
     pub nav: AdminNav,
     pub form: SettingsForm,
     pub errors: FormErrors,
-    pub time_zones: Vec<&'static str>,
+    pub time_zones: Vec<time_zones::ZoneGroup>,
+    /// Said above the form when it comes back unsaved (a navigation row moved).
+    pub notice: Option<&'static str>,
     /// Library images to choose the logo from: id and label.
     pub images: Vec<(i32, String)>,
     /// The newest exports, under the export button.
@@ -368,12 +371,13 @@ pub struct SettingsPage {
 
 impl SettingsPage {
     pub fn new(nav: AdminNav, form: SettingsForm, errors: FormErrors) -> Self {
-        let time_zones = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        let time_zones = time_zones::grouped(&form.time_zone);
         Self {
             nav,
             form,
             errors,
             time_zones,
+            notice: None,
             images: Vec::new(),
             exports: Vec::new(),
         }

@@ -13,6 +13,7 @@ mod backup;
 mod browser;
 mod browser_editor;
 mod browser_phone;
+mod browser_settings;
 mod cli;
 mod cluster;
 mod export;

@@ -8,6 +8,8 @@ on_both_backends!(
     saved_settings_show_on_the_site_at_once,
     bad_settings_are_explained_and_change_nothing,
     the_admin_header_shows_the_renamed_site,
+    navigation_is_edited_as_rows_with_or_without_javascript,
+    time_zones_are_grouped_with_the_current_one_first,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -48,7 +50,17 @@ async fn saved_settings_show_on_the_site_at_once(backend: Backend) {
         Some("#aa3300"),
         "normalised"
     );
-    assert!(form.contains("<option selected>Europe/London</option>"));
+    // The saved zone leads the list, selected, labelled with its place and today's offset.
+    let current = form
+        .split("<optgroup label=\"Current\">")
+        .nth(1)
+        .expect("a Current group");
+    assert!(
+        current
+            .trim_start()
+            .starts_with("<option value=\"Europe/London\" selected>London (UTC+0"),
+        "{current:.200}"
+    );
 
     let home = get_page(&client(), &server.url("/"), 200).await;
     assert!(
@@ -163,5 +175,203 @@ async fn bad_settings_are_explained_and_change_nothing(backend: Backend) {
     assert!(
         home.contains("<title>Home · Folio</title>"),
         "nothing was saved: {home}"
+    );
+}
+
+/// The form's navigation rows as (label, address), in the page's order.
+fn rows_on(page: &str) -> Vec<(String, String)> {
+    (0..)
+        .map_while(|n| {
+            let label = input_value(page, &format!("nav_label_{n}"))?;
+            let url = input_value(page, &format!("nav_url_{n}"))?;
+            Some((label, url))
+        })
+        .collect()
+}
+
+fn row(label: &str, url: &str) -> (String, String) {
+    (label.to_owned(), url.to_owned())
+}
+
+/// The settings fields with navigation sent as rows (as the page sends it), plus `extra`.
+fn with_rows<'a>(
+    rows: &'a [(String, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = fields(&[])
+        .into_iter()
+        .filter(|(name, _)| *name != "navigation")
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    for (n, (label, url)) in rows.iter().enumerate() {
+        form.push((format!("nav_label_{n}"), label.clone()));
+        form.push((format!("nav_url_{n}"), url.clone()));
+    }
+    form.extend(
+        extra
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+    );
+    form
+}
+
+async fn post_rows(
+    admin: &reqwest::Client,
+    server: &common::Server,
+    csrf: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    post_form(admin, server, "/admin/settings", csrf, &form).await
+}
+
+async fn navigation_is_edited_as_rows_with_or_without_javascript(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let server = site.start().await;
+    let (admin, csrf) = logged_in(&server, "ada@example.org", PASSWORD).await;
+    let saved = post_form(&admin, &server, "/admin/settings", &csrf, &fields(&[])).await;
+    assert_eq!(saved.status(), 303, "the text form still works");
+
+    let page = get_page(&admin, &server.url("/admin/settings"), 200).await;
+    let about = row("About", "/about");
+    let elsewhere = row("Elsewhere", "https://example.org/");
+    assert_eq!(
+        rows_on(&page),
+        [about.clone(), elsewhere.clone(), row("", "")],
+        "one row per link and an empty one to add a link"
+    );
+
+    // Up on the second row, without JavaScript: the page comes back rearranged, unsaved.
+    let rows = rows_on(&page);
+    let moved = post_rows(
+        &admin,
+        &server,
+        &csrf,
+        &with_rows(&rows, &[("nav_move", "up-1")]),
+    )
+    .await;
+    assert_eq!(moved.status(), 200);
+    let page = moved.text().await.unwrap();
+    assert!(page.contains("Links rearranged, not saved yet"), "{page}");
+    assert_eq!(
+        rows_on(&page),
+        [elsewhere.clone(), about.clone(), row("", "")]
+    );
+    assert!(
+        page.contains("Engines and poetry."),
+        "the other fields are kept"
+    );
+    let home = get_page(&client(), &server.url("/"), 200).await;
+    assert!(
+        home.find(">About<") < home.find(">Elsewhere<"),
+        "not saved yet"
+    );
+
+    // "Add a link" gives a second empty row only once the first is filled.
+    let mut rows = rows_on(&page);
+    rows[2] = row("Shop", "/shop");
+    let added = post_rows(
+        &admin,
+        &server,
+        &csrf,
+        &with_rows(&rows, &[("nav_move", "add")]),
+    )
+    .await;
+    let page = added.text().await.unwrap();
+    assert_eq!(rows_on(&page).len(), 4);
+    assert_eq!(rows_on(&page)[2], row("Shop", "/shop"));
+
+    // A row number from a stale page changes nothing.
+    let stale = post_rows(
+        &admin,
+        &server,
+        &csrf,
+        &with_rows(&rows, &[("nav_move", "remove-9")]),
+    )
+    .await;
+    assert_eq!(stale.status(), 200);
+    let page = stale.text().await.unwrap();
+    assert!(page.contains("no longer in the list: nothing changed"));
+    assert_eq!(rows_on(&page)[..3], rows[..]);
+
+    // Saving keeps the rows' order; an emptied row is dropped.
+    let mut rows = rows_on(&page);
+    rows[0] = row("", "");
+    let saved = post_rows(&admin, &server, &csrf, &with_rows(&rows, &[])).await;
+    assert_eq!(saved.status(), 303);
+    let home = get_page(&client(), &server.url("/"), 200).await;
+    let (a, s) = (home.find(">About<").unwrap(), home.find(">Shop<").unwrap());
+    assert!(a < s && !home.contains(">Elsewhere<"), "{home}");
+
+    // Bad rows are explained by number and come back as typed; nothing is saved.
+    for (bad, message) in [
+        (
+            row("A = B", "/a"),
+            "Link 2: “A = B”: a label may not contain “=”.",
+        ),
+        (
+            row("", "/nameless"),
+            "Link 2: a label has 1 to 60 characters.",
+        ),
+        (
+            row("Evil", "javascript:alert(1)"),
+            "Link 2: “javascript:alert(1)” must be a path",
+        ),
+    ] {
+        let rows = [about.clone(), bad.clone()];
+        let refused = post_rows(&admin, &server, &csrf, &with_rows(&rows, &[])).await;
+        assert_eq!(refused.status(), 422, "{bad:?}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{bad:?}: {page}");
+        assert_eq!(rows_on(&page)[1], bad);
+    }
+    let home = get_page(&client(), &server.url("/"), 200).await;
+    assert!(
+        home.contains(">Shop<") && !home.contains("nameless"),
+        "unchanged"
+    );
+}
+
+async fn time_zones_are_grouped_with_the_current_one_first(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("ada@example.org", "Ada", "admin", PASSWORD);
+    let server = site.start().await;
+    let (admin, csrf) = logged_in(&server, "ada@example.org", PASSWORD).await;
+    let page = get_page(&admin, &server.url("/admin/settings"), 200).await;
+    let select = page
+        .split("<select id=\"time_zone\" name=\"time_zone\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</select>").next())
+        .unwrap();
+    let groups: Vec<&str> = select
+        .split("<optgroup label=\"")
+        .skip(1)
+        .filter_map(|g| g.split('"').next())
+        .collect();
+    assert_eq!(groups.first(), Some(&"Current"));
+    assert_eq!(groups.last(), Some(&"Other"));
+    assert!(
+        groups.contains(&"America") && groups.contains(&"Europe"),
+        "{groups:?}"
+    );
+    assert_eq!(select.matches(" selected>").count(), 1, "one zone selected");
+    assert!(select.contains("<option value=\"UTC\" selected>UTC (UTC+00:00)</option>"));
+    assert!(select.contains(
+        "<option value=\"America/Argentina/Buenos_Aires\">Argentina / Buenos Aires (UTC−03:00)</option>"
+    ));
+
+    let form = fields(&[("time_zone", "America/Argentina/Buenos_Aires")]);
+    let saved = post_form(&admin, &server, "/admin/settings", &csrf, &form).await;
+    assert_eq!(saved.status(), 303);
+    let page = get_page(&admin, &server.url("/admin/settings"), 200).await;
+    let current = page
+        .split("<optgroup label=\"Current\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</optgroup>").next())
+        .unwrap();
+    assert!(
+        current.contains("<option value=\"America/Argentina/Buenos_Aires\" selected>"),
+        "the saved zone leads: {current}"
     );
 }
