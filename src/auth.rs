@@ -19,8 +19,8 @@ use crate::domain::session::{Expiry, State};
 use crate::error::{AppError, AppResult};
 use crate::secrets;
 use crate::state::AppState;
-use crate::store::sessions;
 use crate::store::users::User;
+use crate::store::{sessions, two_factor};
 
 /// The session token (the cookie's only credential).
 const SESSION_TOKEN: &str = "sid";
@@ -31,6 +31,9 @@ const FLASH: &str = "flash";
 /// requests may clear the page cache (see `middleware::http_cache`).
 #[derive(Debug, Clone, Copy)]
 pub struct Authenticated;
+
+/// Pages a user whose role requires two-factor sign-in may still use before setting it up.
+const TWO_FACTOR_EXEMPT: [&str; 2] = ["/admin/profile/two-factor", "/admin/logout"];
 
 /// The logged-in, active user. Extracting it from an anonymous request answers with a
 /// redirect to the login page (or 401 under `/api/`).
@@ -60,6 +63,8 @@ impl FromRequest for CurrentUser {
                 return Err(login_required());
             };
             let expiry = expiry(state);
+            let required_roles = state.settings.peek().settings.two_factor_roles.clone();
+            let may_skip_setup = TWO_FACTOR_EXEMPT.contains(&req.path());
             let user = db::run(&state.pool, move |conn| {
                 let Some((row, user)) = sessions::find(conn, &token)? else {
                     return Ok(None);
@@ -76,13 +81,20 @@ impl FromRequest for CurrentUser {
                         if touch {
                             sessions::touch(conn, &token, now)?;
                         }
-                        Ok(Some(user))
+                        let needs_setup = !may_skip_setup
+                            && required_roles.contains(&user.role())
+                            && two_factor::find(conn, user.id)?.is_none();
+                        Ok(Some((user, needs_setup)))
                     }
                 }
             })
             .await?;
             match user {
-                Some(user) => {
+                Some((_, true)) if req.path().starts_with("/api/") => Err(AppError::Forbidden(
+                    "Your role must sign in with two factors: set it up at /admin/profile/two-factor first.".into(),
+                )),
+                Some((_, true)) => Err(AppError::TwoFactorSetupRequired),
+                Some((user, false)) => {
                     req.extensions_mut().insert(Authenticated);
                     Ok(CurrentUser(user))
                 }

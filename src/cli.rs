@@ -230,7 +230,30 @@ pub fn user(global: &GlobalArgs, command: UserCommand) -> Result<(), String> {
             link: true,
             ..
         } => print_reset_link(&storage, &email, &base_url),
+        UserCommand::ResetTwoFactor { email } => reset_two_factor(&storage, &email),
     }
+}
+
+fn reset_two_factor(storage: &StorageConfig, email: &str) -> Result<(), String> {
+    let email = Email::parse(email)?;
+    let pool = open(storage)?;
+    let user = with_conn(&pool, |conn| Ok(users::find_by_email(conn, &email)?))?
+        .ok_or_else(|| format!("there is no account with the email {email}"))?;
+    let was_on = with_conn(&pool, |conn| {
+        crate::store::two_factor::disable(conn, user.id, None, "two_factor.reset", "command line")
+    })?;
+    if was_on {
+        println!(
+            "Turned two-factor sign-in off for {}; their sessions have ended. They can set it up again under Profile.",
+            user.email
+        );
+    } else {
+        println!(
+            "{} does not use two-factor sign-in; nothing changed.",
+            user.email
+        );
+    }
+    Ok(())
 }
 
 fn create_user(

@@ -284,6 +284,14 @@ pub enum UserCommand {
         #[arg(long, env = "FOLIO_BASE_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
     },
+    /// Turn two-factor sign-in off for an account whose owner lost their authenticator
+    /// and recovery codes (ending its sessions); they can set it up again under Profile.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        /// Email address of the account.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {

@@ -18,6 +18,10 @@ pub enum AppError {
     /// that comes back to `next` afterwards.
     #[error("you need to log in")]
     LoginRequired { next: String },
+    /// A user whose role must sign in with a second factor, without one yet: answered
+    /// with a redirect to the page that sets it up.
+    #[error("set up two-factor sign-in first")]
+    TwoFactorSetupRequired,
     /// An anonymous request to an admin JSON endpoint.
     #[error("you need to log in")]
     Unauthorized,
@@ -239,7 +243,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound(_) | Self::Database(DieselError::NotFound) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Self::LoginRequired { .. } | Self::TwoFactorSetupRequired => StatusCode::SEE_OTHER,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_)
@@ -273,6 +277,9 @@ impl ResponseError for AppError {
             Self::LoginRequired { next } => {
                 let location = format!("/admin/login?next={}", urlencode(next));
                 response.insert_header((header::LOCATION, location));
+            }
+            Self::TwoFactorSetupRequired => {
+                response.insert_header((header::LOCATION, "/admin/profile/two-factor"));
             }
             Self::TooManyRequests {
                 retry_after_secs, ..

@@ -201,6 +201,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> Integer,
+        secret -> Text,
+        last_step -> BigInt,
+        enabled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(media -> users (uploader_id));
@@ -227,4 +245,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_items,
     sessions,
     jobs,
+    two_factor,
+    recovery_codes,
 );

@@ -14,6 +14,7 @@ pub mod site;
 pub mod slug;
 pub mod throttle;
 pub mod transition;
+pub mod two_factor;
 
 pub use email::Email;
 pub use plural::counted;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::Role;
 use super::colour::Rgb;
 
 /// Everything an admin can set on /admin/settings.
@@ -21,6 +22,8 @@ pub struct SiteSettings {
     pub feed_full_text: bool,
     /// A library image shown in the site header.
     pub logo_media_id: Option<i32>,
+    /// Roles whose users must sign in with a second factor (set it up before anything else).
+    pub two_factor_roles: Vec<Role>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,7 @@ impl Default for SiteSettings {
             custom_css: String::new(),
             feed_full_text: true,
             logo_media_id: None,
+            two_factor_roles: Vec::new(),
         }
     }
 }
@@ -64,6 +68,7 @@ pub mod keys {
     pub const CUSTOM_CSS: &str = "custom_css";
     pub const FEED_FULL_TEXT: &str = "feed_full_text";
     pub const LOGO: &str = "logo_media_id";
+    pub const TWO_FACTOR_ROLES: &str = "two_factor_roles";
 }
 
 impl SiteSettings {
@@ -103,6 +108,9 @@ impl SiteSettings {
             settings.feed_full_text = v != "false";
         }
         settings.logo_media_id = get(keys::LOGO).and_then(|v| v.parse().ok());
+        if let Some(v) = get(keys::TWO_FACTOR_ROLES) {
+            settings.two_factor_roles = parse_roles(&v).unwrap_or_default();
+        }
         settings
     }
 
@@ -124,6 +132,7 @@ impl SiteSettings {
                     .map(|id| id.to_string())
                     .unwrap_or_default(),
             ),
+            (keys::TWO_FACTOR_ROLES, format_roles(&self.two_factor_roles)),
         ]
     }
 
@@ -245,6 +254,7 @@ pub fn check_stored(key: &str, value: &str) -> Result<Option<i32>, String> {
                 .map(Some)
                 .map_err(|_| "is a media id or empty".into()),
         },
+        keys::TWO_FACTOR_ROLES => same(format_roles(&parse_roles(value)?)),
         _ => Err("is not a setting of this Folio".into()),
     }
 }
@@ -340,6 +350,27 @@ pub fn format_navigation(links: &[NavLink]) -> String {
         .join("\n")
 }
 
+/// Role names separated by commas (as stored), e.g. `editor,admin`; empty for none.
+pub fn parse_roles(raw: &str) -> Result<Vec<Role>, String> {
+    let mut roles = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::parse::<Role>)
+        .collect::<Result<Vec<_>, _>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+pub fn format_roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Whether a path built from a request may go into a `Location` header: one leading `/`
 /// and nothing a browser could read as another host or an escape — no `//` anywhere, no
 /// backslash (browsers read `/\host` as `//host`), encoded or not, and no control
@@ -410,6 +441,17 @@ mod tests {
         }
         let css = "a".repeat(MAX_CUSTOM_CSS_BYTES + 1);
         assert!(check_stored(keys::CUSTOM_CSS, &css).is_err());
+    }
+
+    #[test]
+    fn required_roles_round_trip_sorted() {
+        let roles = parse_roles("admin, editor,admin").unwrap();
+        assert_eq!(roles, [Role::Editor, Role::Admin]);
+        assert_eq!(format_roles(&roles), "editor,admin");
+        assert_eq!(parse_roles("").unwrap(), []);
+        assert!(parse_roles("owner").is_err());
+        assert!(check_stored(keys::TWO_FACTOR_ROLES, "editor,admin").is_ok());
+        assert!(check_stored(keys::TWO_FACTOR_ROLES, "admin,editor").is_err());
     }
 
     #[test]

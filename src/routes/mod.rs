@@ -21,6 +21,7 @@ pub mod revisions;
 pub mod settings;
 pub mod setup;
 pub mod tags;
+pub mod two_factor;
 pub mod users;
 pub mod wordpress;
 
@@ -36,6 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(setup::submit)
         .service(login::show)
         .service(login::submit)
+        .service(login::show_code)
+        .service(login::submit_code)
         .service(login::logout)
         .service(admin::dashboard)
         .service(users::list)
@@ -57,6 +60,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(profile::update)
         .service(profile::change_password)
         .service(profile::logout_everywhere)
+        .service(two_factor::show)
+        .service(two_factor::enable)
+        .service(two_factor::disable)
         .service(audit::list)
         .service(posts::list_posts)
         .service(posts::list_pages)

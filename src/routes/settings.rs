@@ -161,6 +161,7 @@ fn validate(form: &SettingsForm) -> Result<SiteSettings, FormErrors> {
             footer,
             custom_css: form.custom_css.clone(),
             feed_full_text,
+            two_factor_roles: form.required_roles(),
         }),
         _ => Err(errors),
     }

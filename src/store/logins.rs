@@ -65,24 +65,44 @@ pub fn reserve(conn: &mut DbConnection, attempt: &Attempt<'_>) -> AppResult<Rese
     })
 }
 
-/// Step 2, once the password was checked: a success (the user who logged in) gives its
-/// try back, forgets the account's failures and notes the login; every attempt that was
-/// reserved goes to the audit log.
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Failed,
+    /// The password was right; the account asks for a second factor next. The try is given
+    /// back but the account's earlier failures stay, so re-entering the password can't
+    /// reset the count of wrong codes.
+    CodeNeeded(i32),
+    /// The second step's code was wrong (or used).
+    CodeFailed(i32),
+    LoggedIn(i32),
+}
+
+/// Step 2, once the password (or code) was checked: a success gives its try back, forgets
+/// the account's failures and notes the login; every attempt that was reserved goes to
+/// the audit log.
 pub fn finish(
     conn: &mut DbConnection,
     attempt: &Attempt<'_>,
     reserved: &Reserved,
-    logged_in: Option<i32>,
+    how: Finish,
 ) -> AppResult<()> {
     db::write_transaction(conn, |conn| {
-        let action = match logged_in {
-            None => "login.failed",
-            Some(user_id) => {
+        let (action, user) = match how {
+            Finish::Failed => ("login.failed", None),
+            Finish::CodeFailed(user_id) => ("login.code_failed", Some(user_id)),
+            Finish::CodeNeeded(user_id) => {
+                throttle::lock_counters(conn)?;
+                throttle::release(conn, &reserved.account)?;
+                throttle::release(conn, &reserved.address)?;
+                ("login.password_accepted", Some(user_id))
+            }
+            Finish::LoggedIn(user_id) => {
                 throttle::lock_counters(conn)?;
                 throttle::reset(conn, reserved.account.key())?;
                 throttle::release(conn, &reserved.address)?;
                 users::record_login(conn, user_id)?;
-                "login.succeeded"
+                ("login.succeeded", Some(user_id))
             }
         };
         let detail = format!(
@@ -97,9 +117,9 @@ pub fn finish(
         audit::record(
             conn,
             &audit::Entry {
-                actor_id: logged_in,
+                actor_id: user,
                 action,
-                target: ("user", logged_in),
+                target: ("user", user),
                 detail: &detail,
                 ip_address: Some(attempt.address),
             },

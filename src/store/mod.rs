@@ -23,4 +23,5 @@ pub mod setup;
 pub mod tags;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;

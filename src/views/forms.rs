@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::TimeZone;
 use serde::Deserialize;
 
+use crate::domain::Role;
 use crate::domain::site::{self, SiteSettings};
 use crate::store::posts::{Post, TagRow};
 
@@ -99,6 +100,15 @@ pub struct SettingsForm {
     /// A library image's id, or empty for none.
     #[serde(default)]
     pub logo_media_id: String,
+    /// Checkboxes: roles that must sign in with a second factor ("on" when ticked).
+    #[serde(default)]
+    pub two_factor_contributor: String,
+    #[serde(default)]
+    pub two_factor_author: String,
+    #[serde(default)]
+    pub two_factor_editor: String,
+    #[serde(default)]
+    pub two_factor_admin: String,
     /// A navigation row button pressed without JavaScript: `add`, `up-N`, `down-N` or
     /// `remove-N` (N counts rows from 0).
     #[serde(default)]
@@ -118,6 +128,32 @@ pub struct SettingsForm {
 const MAX_NAV_ROWS: usize = site::MAX_NAV_LINKS + 5;
 
 impl SettingsForm {
+    /// Whether the two-factor checkbox `name` is ticked.
+    pub fn is_ticked(&self, name: &str) -> bool {
+        let value = match name {
+            "two_factor_contributor" => &self.two_factor_contributor,
+            "two_factor_author" => &self.two_factor_author,
+            "two_factor_editor" => &self.two_factor_editor,
+            "two_factor_admin" => &self.two_factor_admin,
+            _ => return false,
+        };
+        !value.is_empty()
+    }
+
+    /// The roles ticked under "Two-factor sign-in".
+    pub fn required_roles(&self) -> Vec<Role> {
+        [
+            (Role::Contributor, &self.two_factor_contributor),
+            (Role::Author, &self.two_factor_author),
+            (Role::Editor, &self.two_factor_editor),
+            (Role::Admin, &self.two_factor_admin),
+        ]
+        .into_iter()
+        .filter(|(_, ticked)| !ticked.is_empty())
+        .map(|(role, _)| role)
+        .collect()
+    }
+
     /// Takes the navigation rows out of the fields sent, ordered by their number.
     pub fn read_rows(&mut self) {
         let mut numbered: Vec<(usize, String, String)> = Vec::new();
@@ -229,6 +265,10 @@ impl From<&SiteSettings> for SettingsForm {
                 "excerpt".into()
             },
             logo_media_id: s.logo_media_id.map(|id| id.to_string()).unwrap_or_default(),
+            two_factor_contributor: ticked(s, Role::Contributor),
+            two_factor_author: ticked(s, Role::Author),
+            two_factor_editor: ticked(s, Role::Editor),
+            two_factor_admin: ticked(s, Role::Admin),
             nav_move: String::new(),
             other_fields: HashMap::new(),
             rows: s
@@ -238,6 +278,14 @@ impl From<&SiteSettings> for SettingsForm {
                 .collect(),
             rows_sent: true,
         }
+    }
+}
+
+fn ticked(settings: &SiteSettings, role: Role) -> String {
+    if settings.two_factor_roles.contains(&role) {
+        "on".into()
+    } else {
+        String::new()
     }
 }
 

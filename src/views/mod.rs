@@ -726,3 +726,50 @@ pub struct ExportJobPage {
     pub job: ExportJobView,
     pub recent: Vec<ExportSummary>,
 }
+
+/// The second step of logging in: a code from the authenticator app or a recovery code.
+#[derive(Template)]
+#[template(path = "admin/login_code.html")]
+pub struct LoginCodePage {
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
+/// `/admin/profile/two-factor`: set up, the recovery codes once, or turn off.
+#[derive(Template)]
+#[template(path = "admin/two_factor.html")]
+pub struct TwoFactorPage {
+    pub nav: AdminNav,
+    /// The user's role must sign in with a second factor (site settings).
+    pub required: bool,
+    /// When it was turned on, as the site shows times; None while off.
+    pub enabled_at: Option<String>,
+    pub recovery_left: i64,
+    /// While off: what the authenticator app needs.
+    pub setup: Option<TwoFactorSetup>,
+    /// Right after turning it on: the recovery codes, shown this once.
+    pub recovery_codes: Vec<String>,
+    pub errors: FormErrors,
+}
+
+pub struct TwoFactorSetup {
+    /// The QR code of the otpauth:// address, an inline SVG.
+    pub qr_svg: String,
+    /// The secret in groups of four, to type in instead.
+    pub secret: String,
+}
+
+impl TwoFactorPage {
+    /// The recovery codes as a `data:` address for the download link (one per line).
+    pub fn codes_download(&self) -> String {
+        let text = format!(
+            "Recovery codes for {} (each works once):\n\n{}\n",
+            self.nav.site_title,
+            self.recovery_codes.join("\n")
+        );
+        let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
+        format!("data:text/plain;charset=utf-8,{encoded}")
+    }
+}

@@ -77,6 +77,8 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
     route("POST", "/admin/setup", Public),
     route("GET", "/admin/login", Public),
     route("POST", "/admin/login", Public),
+    route("GET", "/admin/login/code", Public),
+    route("POST", "/admin/login/code", Public),
     route("POST", "/admin/logout", Public),
     route("GET", "/admin/invite", Public),
     route("POST", "/admin/invite", Public),
@@ -100,6 +102,21 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[("current_password", "nope")],
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
+    route("GET", "/admin/profile/two-factor", LoggedIn),
+    on(
+        "POST",
+        "/admin/profile/two-factor",
+        LoggedIn,
+        Target::None,
+        &[("code", "000000")],
+    ),
+    on(
+        "POST",
+        "/admin/profile/two-factor/disable",
+        LoggedIn,
+        Target::None,
+        &[("password", "nope"), ("code", "000000")],
+    ),
     // A POST with the CSRF token queues an export job (303 to its page): building the
     // archive is heavy work. A GET leads to the settings page (303).
     route("GET", "/admin/export", AtLeast(Role::Admin)),

@@ -32,5 +32,6 @@ mod server;
 mod settings;
 mod setup;
 mod site;
+mod two_factor;
 mod users;
 mod wordpress;
