@@ -278,6 +278,30 @@ async fn the_toolbar_shortcuts_and_ctrl_s_format_count_and_save_in_place() {
                 .is_match(&status),
             "{status}"
         );
+        // Tags: saved with the keys too; the field then offers the site's tags to
+        // complete the last term.
+        fill(client, "#tags", "Harbour, Night walks").await;
+        script(
+            client,
+            "document.getElementById('autosave-status').textContent = '';",
+        )
+        .await;
+        body.send_keys(&(Key::Control + "s")).await.unwrap();
+        eventually(client, "the tags' save", 10, |page| {
+            page.contains("Saved at ")
+        })
+        .await;
+        client.refresh().await.unwrap();
+        let tags = client.find(Locator::Css("#tags")).await.unwrap();
+        tags.clear().await.unwrap();
+        tags.send_keys("Night walks, h").await.unwrap();
+        let offered = script(
+            client,
+            "return Array.from(document.querySelectorAll('#tag-suggestions option'), o => o.value);",
+        )
+        .await;
+        assert_eq!(offered, serde_json::json!(["Night walks, Harbour"]));
+
     })
     .await;
 }
