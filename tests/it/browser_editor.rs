@@ -139,6 +139,49 @@ async fn on_a_wide_screen_the_preview_sits_beside_the_text() {
             );
         }
         keep_screenshot(client, "editor-1280").await;
+
+        // Tab goes title → toolbar (one stop) → text → the fields → the actions; the
+        // preview, though beside the text, comes last.
+        let focused = || async move {
+            script(
+                client,
+                "const e = document.activeElement; \
+                 return e.id || e.getAttribute('aria-label') || e.value || e.textContent;",
+            )
+            .await
+        };
+        client
+            .find(Locator::Css("#title"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let mut order = Vec::new();
+        for _ in 0..6 {
+            client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys(&Key::Tab.to_string())
+                .await
+                .unwrap();
+            order.push(focused().await);
+        }
+        assert_eq!(
+            serde_json::Value::from(order),
+            serde_json::json!(["Bold", "body", "Insert an image or file", "tags", "slug", "featured_media_id"]),
+            "the Tab order"
+        );
+        let after = script(
+            client,
+            "const last = document.querySelector('button[value=publish]'); \
+             const pane = document.getElementById('live-preview'); \
+             const focusable = Array.from(document.querySelectorAll('#editor button, #editor input, #editor select, #editor textarea, #editor summary, #editor a, #editor [tabindex]')); \
+             return [focusable.indexOf(pane) > focusable.indexOf(last), focusable[focusable.length - 1] === pane];",
+        )
+        .await;
+        assert_eq!(after, serde_json::json!([true, true]), "the preview is the last stop");
     })
     .await;
 }

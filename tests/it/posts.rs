@@ -1430,6 +1430,11 @@ async fn the_editor_offers_the_actions_of_the_post_s_state(backend: Backend) {
         ])
     );
     assert!(!draft.contains("View post"));
+    // Without JavaScript: no toolbar (it needs the script), the Preview button submits.
+    assert!(
+        draft.contains("role=\"toolbar\" aria-label=\"Formatting\" aria-controls=\"body\" hidden>")
+    );
+    assert!(draft.contains("data-view=\"write\" aria-pressed=\"true\" hidden>Write</button>"));
 
     // Scheduled (the time typed as the page shows times: 24-hour, the site's zone): a
     // new time, or back to a draft — not "Unpublish"; saving updates it.
