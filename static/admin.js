@@ -261,6 +261,9 @@
   var toolbar = document.getElementById("format-toolbar");
   var tools = Array.prototype.slice.call(toolbar.querySelectorAll("button"));
   toolbar.hidden = false;
+  if (/Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)) {
+    tools.forEach(function (tool) { tool.title = tool.title.replace("Ctrl+", "⌘"); });
+  }
   // One Tab stop for the toolbar; the arrow keys move along it.
   tools.forEach(function (tool, i) { tool.tabIndex = i === 0 ? 0 : -1; });
   toolbar.addEventListener("keydown", function (event) {
@@ -347,6 +350,11 @@
       version.value = data.version;
     }
     if (data.edit_url && location.pathname !== data.edit_url) history.replaceState(null, "", data.edit_url);
+    if (data.public_url) {
+      Array.prototype.forEach.call(document.querySelectorAll("a.view-link"), function (a) {
+        a.setAttribute("href", data.public_url); // the slug may have changed
+      });
+    }
   }
 
   // Autosave: every few seconds while there are changes; a new post becomes a draft.
