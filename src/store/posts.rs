@@ -248,6 +248,15 @@ pub fn tags_of(conn: &mut DbConnection, post_id: i32) -> QueryResult<Vec<TagRow>
         .load(conn)
 }
 
+/// The names of the site's tags, by name (at most `limit`): the editor suggests them.
+pub fn tag_names(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<String>> {
+    tags::table
+        .order(tags::name.asc())
+        .select(tags::name)
+        .limit(limit)
+        .load(conn)
+}
+
 /// Makes the post's tags exactly `names`, creating tags that don't exist yet (matched by
 /// slug, so "Rust" and "rust" are one tag).
 pub fn set_tags(conn: &mut DbConnection, post_id: i32, names: &[String]) -> QueryResult<()> {

@@ -277,6 +277,8 @@ pub struct PostListItem {
     pub stage: String,
     pub stage_class: &'static str,
     pub updated: String,
+    /// Its public address, once the public can read it.
+    pub public_path: Option<String>,
 }
 
 impl PostListItem {
@@ -301,8 +303,16 @@ impl PostListItem {
             stage,
             stage_class,
             updated: local_time(post.updated_at, tz),
+            public_path: public_path(post, now),
         }
     }
+}
+
+/// Where the public reads a post or page (`/{slug}`), once it is published and its time
+/// has come; `None` before (a draft, pending, scheduled, trashed).
+pub fn public_path(post: &crate::store::posts::Post, now: NaiveDateTime) -> Option<String> {
+    matches!(post.stage(now), crate::domain::post::Stage::Published(_))
+        .then(|| format!("/{}", post.slug))
 }
 
 #[derive(Template)]
@@ -335,7 +345,18 @@ pub struct EditorPage {
     pub post_id: Option<i32>,
     /// "Draft", "Scheduled for …" etc. of the saved post.
     pub stage: Option<String>,
+    /// Public now (published and its time has come).
     pub is_published: bool,
+    /// Published at a time still to come.
+    pub is_scheduled: bool,
+    /// Waiting for an editor's review.
+    pub is_pending: bool,
+    /// Where the public reads it, when it is public.
+    pub public_path: Option<String>,
+    /// "312 words · 2 min read" of the text as the form holds it.
+    pub text_stats: String,
+    /// The site's tag names, suggested in the tags field.
+    pub tag_names: Vec<String>,
     pub can_publish: bool,
     pub can_delete: bool,
     pub form: EditorForm,

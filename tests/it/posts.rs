@@ -26,6 +26,10 @@ on_both_backends!(
     tags_are_renamed_merged_and_deleted,
     preview_links_show_a_draft_until_revoked_or_published,
     an_autosave_is_readable_only_by_the_one_who_typed_it,
+    the_editor_offers_the_actions_of_the_post_s_state,
+    published_posts_link_to_their_public_page,
+    the_editor_counts_words_and_suggests_existing_tags,
+    a_script_save_answers_json_and_stays_on_the_page,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1380,4 +1384,374 @@ async fn an_autosave_is_readable_only_by_the_one_who_typed_it(backend: Backend) 
             403
         );
     }
+}
+
+/// The editor's submit buttons as (action, label), in the page's order.
+fn editor_buttons(page: &str) -> Vec<(String, String)> {
+    page.split("<button type=\"submit\" name=\"action\" value=\"")
+        .skip(1)
+        .map(|rest| {
+            let action = rest[..rest.find('"').unwrap()].to_owned();
+            let label_at = rest.find('>').unwrap() + 1;
+            let label = rest[label_at..label_at + rest[label_at..].find('<').unwrap()].to_owned();
+            (action, label)
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, l)| (a.to_string(), l.to_string()))
+        .collect()
+}
+
+async fn the_editor_offers_the_actions_of_the_post_s_state(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let edit_url = |id: i32| server.url(&format!("/admin/posts/{id}/edit"));
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "States"), ("body", "Text."), ("action", "save")],
+    )
+    .await;
+
+    // A draft: save it, publish it, or schedule it.
+    let draft = get_page(&author, &edit_url(id), 200).await;
+    assert_eq!(
+        editor_buttons(&draft),
+        labels(&[
+            ("preview", "Preview"),
+            ("schedule", "Schedule"),
+            ("save", "Save draft"),
+            ("publish", "Publish now"),
+        ])
+    );
+    assert!(!draft.contains("View post"));
+    // Without JavaScript: no toolbar (it needs the script), the Preview button submits.
+    assert!(
+        draft.contains("role=\"toolbar\" aria-label=\"Formatting\" aria-controls=\"body\" hidden>")
+    );
+    assert!(draft.contains("data-view=\"write\" aria-pressed=\"true\" hidden>Write</button>"));
+
+    // Scheduled (the time typed as the page shows times: 24-hour, the site's zone): a
+    // new time, or back to a draft — not "Unpublish"; saving updates it.
+    let scheduled = save(
+        &author,
+        &server,
+        id,
+        &[("publish_at", "2099-06-01 15:30")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(scheduled.status(), 303);
+    let page = get_page(&author, &edit_url(id), 200).await;
+    assert!(
+        page.contains("Scheduled for 2099-06-01 15:30 UTC."),
+        "{page}"
+    );
+    assert_eq!(
+        editor_buttons(&page),
+        labels(&[
+            ("preview", "Preview"),
+            ("schedule", "Reschedule"),
+            ("unpublish", "Unschedule"),
+            ("save", "Update"),
+            ("publish", "Publish now"),
+        ])
+    );
+    assert_eq!(
+        input_value(&page, "publish_at").as_deref(),
+        Some("2099-06-01 15:30")
+    );
+    assert!(
+        page.contains("Scheduled for 2099-06-01 15:30 UTC</p>"),
+        "the stage: {page}"
+    );
+    assert!(!page.contains(" PM") && !page.contains(" AM") && !page.contains("View post"));
+    let unscheduled = save(&author, &server, id, &[], "unpublish").await;
+    assert_eq!(unscheduled.status(), 303);
+    assert_eq!(post_field(&site, id).1, "draft");
+
+    // Published: update it or unpublish it; no schedule and no time field.
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    let page = get_page(&author, &edit_url(id), 200).await;
+    assert_eq!(
+        editor_buttons(&page),
+        labels(&[
+            ("preview", "Preview"),
+            ("save", "Update"),
+            ("unpublish", "Unpublish"),
+        ])
+    );
+    assert!(!page.contains("name=\"publish_at\""));
+    let published_at =
+        regex::Regex::new(r"Published \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC</p>").unwrap();
+    assert!(published_at.is_match(&page), "{page}");
+
+    // Both spellings of a time are read; a 12-hour one is not a time.
+    let other = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "T form"), ("body", "x"), ("action", "save")],
+    )
+    .await;
+    let with_t = save(
+        &author,
+        &server,
+        other,
+        &[("publish_at", "2099-06-01T07:05")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(with_t.status(), 303);
+    assert!(
+        get_page(&author, &edit_url(other), 200)
+            .await
+            .contains("value=\"2099-06-01 07:05\"")
+    );
+    let twelve_hour = save(
+        &author,
+        &server,
+        other,
+        &[("publish_at", "2099-06-01 3:30 PM")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(twelve_hour.status(), 422);
+    assert!(twelve_hour.text().await.unwrap().contains("24-hour"));
+
+    // Contributors submit; once pending, "Save" keeps it pending.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let theirs = write(
+        &contributor,
+        &server,
+        &c_csrf,
+        &[("title", "Review me"), ("body", "x"), ("action", "submit")],
+    )
+    .await;
+    let pending = get_page(&contributor, &edit_url(theirs), 200).await;
+    assert_eq!(
+        editor_buttons(&pending),
+        labels(&[
+            ("preview", "Preview"),
+            ("save", "Save"),
+            ("submit", "Submit for review"),
+        ])
+    );
+}
+
+async fn published_posts_link_to_their_public_page(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Out now"),
+            ("body", "Read me."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let view = "<a class=\"button view-link\" href=\"/out-now\">View post</a>";
+
+    // Right after publishing, the message says where it is; the editor keeps the link.
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(
+        page.contains(
+            "<p class=\"flash\" role=\"status\">Published. <a href=\"/out-now\">View post</a></p>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(view), "{page}");
+    let again = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(again.contains(view) && !again.contains("class=\"flash\""));
+    assert_eq!(
+        author
+            .get(server.url("/out-now"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the link leads to the post"
+    );
+
+    write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Not yet"), ("body", "Draft."), ("action", "save")],
+    )
+    .await;
+    // The list links the published post only.
+    let list = get_page(&author, &server.url("/admin/posts"), 200).await;
+    assert!(
+        list.contains("<a class=\"view-link\" href=\"/out-now\">View post<span class=\"visually-hidden\"> “Out now”</span></a>"),
+        "{list}"
+    );
+    assert_eq!(list.matches("class=\"view-link\"").count(), 1, "{list}");
+
+    // Unpublished, the links go.
+    assert_eq!(
+        save(&author, &server, id, &[], "unpublish").await.status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(!page.contains("View post"), "{page}");
+    let list = get_page(&author, &server.url("/admin/posts"), 200).await;
+    assert!(!list.contains("view-link"));
+}
+
+async fn the_editor_counts_words_and_suggests_existing_tags(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let body = format!(
+        "# A heading\n\nSee [the docs](https://example.org/docs) — {}",
+        "word ".repeat(307)
+    );
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Counted"),
+            ("body", &body),
+            ("tags", "Harbour, Night walks"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(
+        page.contains("aria-live=\"polite\" aria-atomic=\"true\">312 words · 2 min read</p>"),
+        "{page}"
+    );
+
+    // A new post starts at nothing and is offered the tags that exist, by name.
+    let new = get_page(&author, &server.url("/admin/posts/new"), 200).await;
+    assert!(new.contains(">0 words</p>"), "{new}");
+    assert!(new.contains("list=\"tag-suggestions\""));
+    let list_at = new
+        .find("<datalist id=\"tag-suggestions\">")
+        .expect("a datalist");
+    let list = &new[list_at..list_at + new[list_at..].find("</datalist>").unwrap()];
+    let harbour = list
+        .find("<option value=\"Harbour\">")
+        .expect("Harbour suggested");
+    let walks = list
+        .find("<option value=\"Night walks\">")
+        .expect("Night walks suggested");
+    assert!(harbour < walks);
+}
+
+async fn a_script_save_answers_json_and_stays_on_the_page(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let json_save = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("csrf_token", csrf.clone()), ("action", "save".to_owned())];
+        form.extend(fields);
+        author
+            .post(server.url(&path))
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    // A new post: created, with the addresses the script saves to next.
+    let created = json_save(
+        "/admin/posts".into(),
+        vec![("title", "Saved by keys".into()), ("body", "First.".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 200);
+    let data: serde_json::Value = created.json().await.unwrap();
+    let id = data["id"].as_i64().unwrap() as i32;
+    assert_eq!(data["message"], "Saved.");
+    assert_eq!(data["action"], format!("/admin/posts/{id}"));
+    assert_eq!(data["edit_url"], format!("/admin/posts/{id}/edit"));
+    assert!(data["public_url"].is_null());
+    let version = data["version"].as_i64().unwrap();
+    assert_eq!(post_field(&site, id).2, "First.");
+
+    // Published, saving updates it and keeps it public; the version moves on.
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(page.contains("Published."), "the publication's own message");
+    let version = version + 1;
+    let updated = json_save(
+        format!("/admin/posts/{id}"),
+        vec![
+            ("title", "Saved by keys".into()),
+            ("body", "Second.".into()),
+            ("version", version.to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(updated.status(), 200);
+    let data: serde_json::Value = updated.json().await.unwrap();
+    assert_eq!(data["message"], "Updated.");
+    assert_eq!(data["public_url"], "/saved-by-keys");
+    assert_eq!(data["version"].as_i64().unwrap(), version + 1);
+    let (_, status, body, _) = post_field(&site, id);
+    assert_eq!((status.as_str(), body.as_str()), ("published", "Second."));
+    // No flash was left for the next page: the script said it already.
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(!page.contains("class=\"flash\""));
+
+    // A stale version is refused as the form would be: the script then sends the form.
+    let stale = json_save(
+        format!("/admin/posts/{id}"),
+        vec![
+            ("title", "Saved by keys".into()),
+            ("body", "Third.".into()),
+            ("version", version.to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), 409);
+    assert_eq!(post_field(&site, id).2, "Second.");
 }
