@@ -367,6 +367,10 @@ async fn no_page_is_wider_than_a_phone() {
             if found != json!([]) {
                 wide.push(format!("{path}: {found}"));
             }
+            if path.starts_with("/admin/media/") || path.ends_with("/revisions") {
+                let name = path.trim_start_matches('/').replace('/', "-");
+                shot(client, &format!("phone-{name}")).await;
+            }
             // With the menu open too.
             if client.find(Locator::Css(".menu-toggle")).await.is_ok() {
                 click(client, ".menu-toggle").await;
@@ -505,11 +509,16 @@ async fn dark_mode_has_dark_controls_and_passes_axe() {
         // axe, with contrast checked against the dark palette.
         let mut violations = Vec::new();
         for path in [
+            "/admin",
             "/admin/posts",
             "/admin/posts/new",
             "/admin/media",
+            "/admin/users",
+            "/admin/settings",
+            "/admin/audit",
             "/",
             "/harbour-walk",
+            "/search?q=harbour",
         ] {
             client.goto(&server.url(path)).await.unwrap();
             for v in axe_violations(client, axe).await {
