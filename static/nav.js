@@ -24,8 +24,8 @@
     button.addEventListener("click", function () {
       show(button.getAttribute("aria-expanded") !== "true");
     });
-    // Escape closes the open menu and returns focus to its button.
-    nav.addEventListener("keydown", function (event) {
+    // Escape (on the button or a link) closes the open menu and returns focus to its button.
+    header.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true"
           && getComputedStyle(button).display !== "none") {
         show(false);

@@ -8,7 +8,7 @@
 use crate::browser::{PASSWORD, browser, browser_with_args, click, journey, log_in, tool};
 use crate::common::{self, Backend, Server, Site};
 
-use fantoccini::{Client, Locator};
+use fantoccini::{Client, Locator, key::Key};
 use serde_json::json;
 
 const PHONE: (u32, u32) = (390, 844);
@@ -246,6 +246,25 @@ async fn on_a_phone_the_menu_collapses_and_lists_become_labelled_cards() {
             menu_state(client).await,
             ("false".into(), true, false),
             "closed"
+        );
+
+        // Escape from a link in the open menu closes it and puts focus back on the button.
+        click(client, ".menu-toggle").await;
+        client
+            .find(Locator::Css("#admin-nav a[href='/admin/media']"))
+            .await
+            .unwrap()
+            .send_keys(&char::from(Key::Escape).to_string())
+            .await
+            .unwrap();
+        assert_eq!(
+            menu_state(client).await,
+            ("false".into(), true, false),
+            "Escape"
+        );
+        assert_eq!(
+            script(client, "return document.activeElement.className;").await,
+            json!("button menu-toggle")
         );
 
         // Each cell of a row names its column.
