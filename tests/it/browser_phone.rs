@@ -550,11 +550,22 @@ async fn dark_mode_has_dark_controls_and_passes_axe() {
             violations.join("\n")
         );
 
+        // On the phone too: the cards and the open menu, dark.
         phone_sized(client).await;
         client.goto(&server.url("/harbour-walk")).await.unwrap();
         shot(client, "phone-article-dark").await;
+        let mut violations = axe_violations(client, axe).await;
         client.goto(&server.url("/admin/posts")).await.unwrap();
+        click(client, ".menu-toggle").await;
         shot(client, "phone-posts-dark").await;
+        violations.extend(axe_violations(client, axe).await);
+        assert!(
+            violations.is_empty(),
+            "axe in dark mode on a phone:\n{}",
+            violations.join("\n")
+        );
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        shot(client, "phone-editor-dark").await;
     })
     .await;
 }
