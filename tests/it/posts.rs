@@ -1047,7 +1047,9 @@ async fn tags_are_renamed_merged_and_deleted(backend: Backend) {
 
     let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
     assert!(
-        list.contains(">rustlang</a></td><td>rustlang</td><td>2</td>"),
+        list.contains(
+            ">rustlang</a></td><td data-label=\"Slug\">rustlang</td><td data-label=\"Posts\">2</td>"
+        ),
         "{list}"
     );
 
