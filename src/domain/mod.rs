@@ -7,6 +7,7 @@ pub mod password;
 pub mod permissions;
 pub mod plural;
 pub mod post;
+pub mod revision;
 pub mod role;
 pub mod search;
 pub mod session;
