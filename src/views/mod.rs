@@ -517,7 +517,8 @@ pub struct AuditPage {
     pub nav: AdminNav,
     pub rows: Vec<AuditRow>,
     pub users: Vec<User>,
-    pub actions: Vec<String>,
+    /// Each action that occurs: its code (the filter's value) and its words.
+    pub actions: Vec<(String, String)>,
     pub user_filter: Option<i32>,
     pub action_filter: String,
     pub page: i64,
