@@ -410,6 +410,16 @@ pub struct TagEditPage {
 }
 
 #[derive(Template)]
+#[template(path = "admin/tag_new.html")]
+pub struct TagNewPage {
+    pub nav: AdminNav,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
 #[template(path = "admin/tag_delete.html")]
 pub struct TagDeletePage {
     pub nav: AdminNav,

@@ -705,6 +705,7 @@ async fn every_page_type_is_valid_html_and_accessible() {
         ("revisions", format!("{post_path}/revisions")),
         ("compare", format!("{post_path}/compare")),
         ("tags", "/admin/tags".into()),
+        ("tag-new", "/admin/tags/new".into()),
         ("audit", "/admin/audit".into()),
     ];
 

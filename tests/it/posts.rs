@@ -28,6 +28,7 @@ on_both_backends!(
     an_autosave_is_readable_only_by_the_one_who_typed_it,
     the_history_says_who_did_what_to_the_second_and_skips_unchanged_saves,
     comparing_pairs_changed_lines_and_says_when_nothing_changed,
+    a_new_tag_is_created_from_the_tags_page,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -1599,4 +1600,99 @@ async fn comparing_pairs_changed_lines_and_says_when_nothing_changed(backend: Ba
         );
         assert!(!same.contains("diff-line"), "no text shown: {same}");
     }
+}
+
+async fn a_new_tag_is_created_from_the_tags_page(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (editor, csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(list.contains("href=\"/admin/tags/new\""), "{list}");
+    let form = get_page(&editor, &server.url("/admin/tags/new"), 200).await;
+    for field in ["name=\"name\"", "name=\"slug\"", "name=\"description\""] {
+        assert!(form.contains(field), "{field} in {form}");
+    }
+
+    let created = post_form(
+        &editor,
+        &server,
+        "/admin/tags",
+        &csrf,
+        &[
+            ("name", "Harbour Life"),
+            ("slug", ""),
+            ("description", "Boats and people."),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    assert_eq!(created.headers()["location"], "/admin/tags");
+    let row: (String, String) = tags::table
+        .filter(tags::slug.eq("harbour-life"))
+        .select((tags::name, tags::description))
+        .first(&mut site.connect())
+        .unwrap();
+    assert_eq!(row, ("Harbour Life".into(), "Boats and people.".into()));
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(
+        list.contains("The tag “Harbour Life” was created."),
+        "{list}"
+    );
+    assert!(
+        list.contains(">Harbour Life</a></td><td>harbour-life</td><td>0</td>"),
+        "{list}"
+    );
+
+    // Bad input comes back with messages and what was typed.
+    let count = || -> i64 { tags::table.count().get_result(&mut site.connect()).unwrap() };
+    for (fields, message) in [
+        (
+            [("name", "  "), ("slug", ""), ("description", "Kept text")],
+            "A tag name has 1 to",
+        ),
+        (
+            [
+                ("name", "harbour life"),
+                ("slug", ""),
+                ("description", "Kept text"),
+            ],
+            "A tag with the slug “harbour-life” exists already",
+        ),
+        (
+            [
+                ("name", "Quays"),
+                ("slug", "!!!"),
+                ("description", "Kept text"),
+            ],
+            "Use letters or digits in the slug.",
+        ),
+    ] {
+        let refused = post_form(&editor, &server, "/admin/tags", &csrf, &fields).await;
+        assert_eq!(refused.status(), 422, "{fields:?}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{message} in {page}");
+        assert!(page.contains(">Kept text</textarea>"), "{page}");
+    }
+    assert_eq!(count(), 1);
+
+    // Only those who may edit tags may create them.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    assert_eq!(
+        contributor
+            .get(server.url("/admin/tags/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let refused = post_form(
+        &contributor,
+        &server,
+        "/admin/tags",
+        &c_csrf,
+        &[("name", "Sneaky")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(count(), 1);
 }
