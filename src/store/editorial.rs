@@ -3,8 +3,8 @@
 //! and does everything that goes with a save in one transaction: the optimistic lock, the
 //! slug (refusing one another post or an old address holds), the rendered Markdown, the
 //! row, the redirect from a public post's old address, the end of its preview links, its
-//! featured image and tags, the revision (unless the text is unchanged), and the audit
-//! record of a change of audience.
+//! featured image and tags, the revision (unless the text is unchanged), the alt text its
+//! images lack in the library, and the audit record of a change of audience.
 //! Plain data in, plain data out: no HTTP here, so the web forms, the importers and the
 //! API share it.
 
@@ -461,6 +461,8 @@ fn save(
 
     let text = &request.text;
     let body_html = media::render_markdown(conn, text.body_markdown)?.into_string();
+    // Alt text typed in the Markdown fills the library's where it has none.
+    media::adopt_alt_texts(conn, text.body_markdown)?;
     let content = Content {
         title: text.title,
         slug: &slug,
