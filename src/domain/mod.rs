@@ -8,6 +8,7 @@ pub mod permissions;
 pub mod plural;
 pub mod post;
 pub mod reading;
+pub mod revision;
 pub mod role;
 pub mod search;
 pub mod session;

@@ -245,6 +245,15 @@ pub fn local_time(at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
         .to_string()
 }
 
+/// A UTC time to the second as the site shows it, 24-hour: `2026-11-21 10:30:05 CET`
+/// (the history of a post, where saves can be seconds apart).
+pub fn local_time_to_second(at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&at)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
 /// `2026-11-21 09:30` (UTC), or a dash.
 pub fn datetime(at: &Option<NaiveDateTime>) -> String {
     at.map_or_else(
@@ -426,6 +435,16 @@ pub struct TagEditPage {
 }
 
 #[derive(Template)]
+#[template(path = "admin/tag_new.html")]
+pub struct TagNewPage {
+    pub nav: AdminNav,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
 #[template(path = "admin/tag_delete.html")]
 pub struct TagDeletePage {
     pub nav: AdminNav,
@@ -533,7 +552,8 @@ pub struct AuditPage {
     pub nav: AdminNav,
     pub rows: Vec<AuditRow>,
     pub users: Vec<User>,
-    pub actions: Vec<String>,
+    /// Each action that occurs: its code (the filter's value) and its words.
+    pub actions: Vec<(String, String)>,
     pub user_filter: Option<i32>,
     pub action_filter: String,
     pub page: i64,
@@ -546,7 +566,10 @@ pub struct RevisionItem {
     pub id: i32,
     pub title: String,
     pub author: String,
+    /// When, to the second, in the site's time zone.
     pub saved: String,
+    /// What happened ("Published", "Restored an earlier version" …).
+    pub event: &'static str,
 }
 
 #[derive(Template)]

@@ -635,6 +635,21 @@ async fn every_page_type_is_valid_html_and_accessible() {
     .await;
     assert_eq!(created.status(), 303);
     let edit = created.headers()["location"].to_str().unwrap().to_owned();
+    // A second version, for the history and the comparison with marked words.
+    let post_path = edit.trim_end_matches("/edit").to_owned();
+    let post_id: i32 = post_path
+        .trim_start_matches("/admin/posts/")
+        .parse()
+        .unwrap();
+    let changed = common::save_post(
+        &http,
+        &server,
+        post_id,
+        &[("body", &body.replace("Intro with a", "An intro with one"))],
+        "save",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
     let page = common::post_form(
         &http,
         &server,
@@ -695,6 +710,11 @@ async fn every_page_type_is_valid_html_and_accessible() {
         ("profile", "/admin/profile".into()),
         ("import", "/admin/import/wordpress".into()),
         ("import-report", import_report.clone()),
+        ("revisions", format!("{post_path}/revisions")),
+        ("compare", format!("{post_path}/compare")),
+        ("tags", "/admin/tags".into()),
+        ("tag-new", "/admin/tags/new".into()),
+        ("audit", "/admin/audit".into()),
     ];
 
     // Nu Html Checker over the HTML as sent.

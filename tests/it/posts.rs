@@ -30,6 +30,9 @@ on_both_backends!(
     published_posts_link_to_their_public_page,
     the_editor_counts_words_and_suggests_existing_tags,
     a_script_save_answers_json_and_stays_on_the_page,
+    the_history_says_who_did_what_to_the_second_and_skips_unchanged_saves,
+    comparing_pairs_changed_lines_and_says_when_nothing_changed,
+    a_new_tag_is_created_from_the_tags_page,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -138,8 +141,8 @@ async fn contributor_writes_and_submits_and_an_editor_publishes(backend: Backend
         .get_result(&mut site.connect())
         .unwrap();
     assert_eq!(
-        revision_count, 3,
-        "save, submit and publish each stored a revision"
+        revision_count, 1,
+        "submitting and publishing the saved text stored no copies of it"
     );
 }
 
@@ -829,8 +832,8 @@ async fn revisions_are_listed_compared_and_restored(backend: Backend) {
         "{diff}"
     );
     assert!(
-        diff.contains("<mark>three</mark>") && diff.contains("<mark>3</mark>"),
-        "word-level highlights: {diff}"
+        diff.contains("removed: </span>three<") && diff.contains("added: </span>3<"),
+        "word-level marks: {diff}"
     );
 
     let first_revision: i32 = revisions::table
@@ -1756,4 +1759,316 @@ async fn a_script_save_answers_json_and_stays_on_the_page(backend: Backend) {
     .unwrap();
     assert_eq!(stale.status(), 409);
     assert_eq!(post_field(&site, id).2, "Second.");
+}
+
+/// The events of a post's explicit revisions, oldest first.
+fn revision_events(site: &Site, post_id: i32) -> Vec<String> {
+    revisions::table
+        .filter(revisions::post_id.eq(post_id))
+        .filter(revisions::is_autosave.eq(false))
+        .order((revisions::created_at.asc(), revisions::id.asc()))
+        .select(revisions::event)
+        .load(&mut site.connect())
+        .unwrap()
+}
+
+async fn the_history_says_who_did_what_to_the_second_and_skips_unchanged_saves(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
+    // A zone with a half-hour offset: the history must not show UTC.
+    site.execute_sql(
+        "INSERT INTO settings (key, value, updated_at) \
+         VALUES ('time_zone', 'Asia/Kolkata', '2026-01-01 00:00:00')",
+    );
+    let server = site.start().await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Harbour"),
+            ("body", "The harbour at dawn.\n\nBoats leave early.\n"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    // Publishing, updating and unpublishing the same text store nothing new.
+    for action in ["publish", "save", "unpublish", "publish"] {
+        assert_eq!(save(&author, &server, id, &[], action).await.status(), 303);
+    }
+    assert_eq!(revision_events(&site, id), ["saved"]);
+    let changed = save(
+        &author,
+        &server,
+        id,
+        &[("body", "The harbour at dusk.\n\nBoats leave early.\n")],
+        "save",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
+    let changed = save(
+        &author,
+        &server,
+        id,
+        &[("title", "Harbour nights")],
+        "unpublish",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(
+        revision_events(&site, id),
+        ["saved", "updated", "unpublished"]
+    );
+
+    let first: i32 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .order(revisions::id.asc())
+        .select(revisions::id)
+        .first(&mut site.connect())
+        .unwrap();
+    let restored = post_form(
+        &author,
+        &server,
+        &format!("/admin/posts/{id}/revisions/{first}/restore"),
+        &csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status(), 303);
+    assert_eq!(
+        revision_events(&site, id),
+        ["saved", "updated", "unpublished", "restored"]
+    );
+
+    let history = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/revisions")),
+        200,
+    )
+    .await;
+    for said in [
+        ">Saved</td>",
+        ">Updated</td>",
+        ">Unpublished</td>",
+        ">Restored an earlier version</td>",
+    ] {
+        assert!(history.contains(said), "{said} in {history}");
+    }
+    assert_eq!(history.matches(">Ann Author</td>").count(), 4);
+    // Each time to the second, in the site's zone.
+    let times: Vec<chrono::NaiveDateTime> = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .select(revisions::created_at)
+        .load(&mut site.connect())
+        .unwrap();
+    for at in times {
+        use chrono::TimeZone;
+        let local = chrono_tz::Asia::Kolkata
+            .from_utc_datetime(&at)
+            .format("%Y-%m-%d %H:%M:%S IST")
+            .to_string();
+        assert!(history.contains(&local), "{local} in {history}");
+    }
+
+    // The first save of a post made by the autosave says so.
+    let created = author
+        .post(server.url("/api/admin/posts/autosave"))
+        .header("x-csrf-token", &csrf)
+        .form(&[("title", "Typed"), ("body", "Words."), ("kind", "post")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let json: serde_json::Value = created.json().await.unwrap();
+    let typed = json["id"].as_i64().unwrap() as i32;
+    assert_eq!(revision_events(&site, typed), ["autosaved"]);
+    let history = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{typed}/revisions")),
+        200,
+    )
+    .await;
+    assert!(history.contains(">Autosaved</td>"), "{history}");
+}
+
+async fn comparing_pairs_changed_lines_and_says_when_nothing_changed(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Diff"),
+            (
+                "body",
+                "<b>Bold</b> start.\n\nThe harbour at dawn, before the boats.\n\nLast line.\n",
+            ),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let response = save(
+        &author,
+        &server,
+        id,
+        &[(
+            "body",
+            "A new first paragraph.\n\n<i>Bold</i> start.\n\nThe harbour at dusk, before the boats.\n\nLast line.\n",
+        )],
+        "save",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let ids: Vec<i32> = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .order(revisions::id.asc())
+        .select(revisions::id)
+        .load(&mut site.connect())
+        .unwrap();
+    let [old, new] = ids[..] else {
+        panic!("two revisions: {ids:?}")
+    };
+
+    let diff = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/compare?from={old}&to={new}")),
+        200,
+    )
+    .await;
+    // The changed sentence: its old version right above its new one, words marked.
+    let before = diff
+        .find("Changed line, before: </span>The harbour at <del>")
+        .unwrap_or_else(|| panic!("{diff}"));
+    let after = diff
+        .find("Changed line, after: </span>The harbour at <ins>")
+        .unwrap_or_else(|| panic!("{diff}"));
+    assert!(before < after, "{diff}");
+    assert_eq!(
+        diff[before..after].matches("role=\"row\"").count(),
+        1,
+        "the new version is the very next line: {diff}"
+    );
+    assert!(diff.contains("[removed: </span>dawn<"), "{diff}");
+    assert!(diff.contains("[added: </span>dusk<"), "{diff}");
+    assert!(
+        diff.contains("Added: </span>A new first paragraph."),
+        "{diff}"
+    );
+    // Markup in the text is shown as text.
+    assert!(!diff.contains("<b>") && !diff.contains("<i>"), "{diff}");
+    assert!(!diff.contains("No changes between these versions."));
+
+    for query in [
+        format!("from={new}&to={new}"),
+        format!("from={old}&to={old}"),
+    ] {
+        let same = get_page(
+            &author,
+            &server.url(&format!("/admin/posts/{id}/compare?{query}")),
+            200,
+        )
+        .await;
+        assert!(
+            same.contains("No changes between these versions."),
+            "{same}"
+        );
+        assert!(!same.contains("diff-line"), "no text shown: {same}");
+    }
+}
+
+async fn a_new_tag_is_created_from_the_tags_page(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (editor, csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(list.contains("href=\"/admin/tags/new\""), "{list}");
+    let form = get_page(&editor, &server.url("/admin/tags/new"), 200).await;
+    for field in ["name=\"name\"", "name=\"slug\"", "name=\"description\""] {
+        assert!(form.contains(field), "{field} in {form}");
+    }
+
+    let created = post_form(
+        &editor,
+        &server,
+        "/admin/tags",
+        &csrf,
+        &[
+            ("name", "Harbour Life"),
+            ("slug", ""),
+            ("description", "Boats and people."),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    assert_eq!(created.headers()["location"], "/admin/tags");
+    let row: (String, String) = tags::table
+        .filter(tags::slug.eq("harbour-life"))
+        .select((tags::name, tags::description))
+        .first(&mut site.connect())
+        .unwrap();
+    assert_eq!(row, ("Harbour Life".into(), "Boats and people.".into()));
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(
+        list.contains("The tag “Harbour Life” was created."),
+        "{list}"
+    );
+    assert!(
+        list.contains(">Harbour Life</a></td>") && list.contains(">harbour-life</td>"),
+        "{list}"
+    );
+
+    // Bad input comes back with messages and what was typed.
+    let count = || -> i64 { tags::table.count().get_result(&mut site.connect()).unwrap() };
+    for (fields, message) in [
+        (
+            [("name", "  "), ("slug", ""), ("description", "Kept text")],
+            "A tag name has 1 to",
+        ),
+        (
+            [
+                ("name", "harbour life"),
+                ("slug", ""),
+                ("description", "Kept text"),
+            ],
+            "A tag with the slug “harbour-life” exists already",
+        ),
+        (
+            [
+                ("name", "Quays"),
+                ("slug", "!!!"),
+                ("description", "Kept text"),
+            ],
+            "Use letters or digits in the slug.",
+        ),
+    ] {
+        let refused = post_form(&editor, &server, "/admin/tags", &csrf, &fields).await;
+        assert_eq!(refused.status(), 422, "{fields:?}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{message} in {page}");
+        assert!(page.contains(">Kept text</textarea>"), "{page}");
+    }
+    assert_eq!(count(), 1);
+
+    // Only those who may edit tags may create them.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    assert_eq!(
+        contributor
+            .get(server.url("/admin/tags/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let refused = post_form(
+        &contributor,
+        &server,
+        "/admin/tags",
+        &c_csrf,
+        &[("name", "Sneaky")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(count(), 1);
 }

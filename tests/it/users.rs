@@ -768,4 +768,15 @@ async fn the_audit_log_records_and_filters(backend: Backend) {
             .status(),
         400
     );
+
+    // The filter offers words; its values stay the codes.
+    assert!(
+        log.contains("<option value=\"invitation.created\">Invitation created</option>"),
+        "{log}"
+    );
+    assert!(log.contains("<option value=\"login.failed\">Login failed</option>"));
+    assert!(
+        filtered.contains("<option value=\"login.failed\" selected>Login failed</option>"),
+        "{filtered}"
+    );
 }
