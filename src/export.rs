@@ -112,6 +112,14 @@ pub struct Revision {
     pub body_markdown: String,
     pub is_autosave: bool,
     pub created_at: NaiveDateTime,
+    /// What happened (`domain::revision::Event`); archives from before it was kept say
+    /// nothing and read as saves.
+    #[serde(default = "saved_event")]
+    pub event: String,
+}
+
+fn saved_event() -> String {
+    crate::domain::revision::Event::Saved.as_str().to_owned()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]

@@ -86,6 +86,7 @@ diesel::table! {
         body_markdown -> Text,
         is_autosave -> Bool,
         created_at -> Timestamp,
+        event -> Text,
     }
 }
 

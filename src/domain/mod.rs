@@ -7,6 +7,8 @@ pub mod password;
 pub mod permissions;
 pub mod plural;
 pub mod post;
+pub mod reading;
+pub mod revision;
 pub mod role;
 pub mod search;
 pub mod session;

@@ -274,6 +274,25 @@ pub fn render_markdown(
     Ok(crate::render::render(markdown, &images))
 }
 
+/// Gives library images the alt text a post's Markdown types for them
+/// (`![A harbour at dawn](/media/…)`) when they have none; alt text set in the library is
+/// never replaced. Run with each save, so the library stops asking for alt text the
+/// writer already gave. How many records got one.
+pub fn adopt_alt_texts(conn: &mut DbConnection, markdown: &str) -> diesel::QueryResult<usize> {
+    if !markdown.contains("/media/") {
+        return Ok(0);
+    }
+    let mut adopted = 0;
+    for (hash, alt) in crate::render::markdown::library_image_alts(markdown) {
+        let alt: String = alt
+            .chars()
+            .take(crate::domain::limits::MAX_ALT_CHARS)
+            .collect();
+        adopted += store::fill_missing_alt_text(conn, &hash, alt.trim())?;
+    }
+    Ok(adopted)
+}
+
 /// Renders again the stored HTML of every post whose text shows this file (after it was
 /// deleted: its images become their alt text instead of broken images).
 pub fn rerender_posts_showing(conn: &mut DbConnection, sha256: &str) -> diesel::QueryResult<usize> {

@@ -158,22 +158,7 @@ fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Ve
         };
         let picture = images.by_hash.get(hash);
         let title = title.to_string();
-        // The alt text is the text up to the matching end of the image.
-        let mut alt = String::new();
-        let mut depth = 1;
-        for inner in iter.by_ref() {
-            match inner {
-                Event::Start(Tag::Image { .. }) => depth += 1,
-                Event::End(TagEnd::Image) => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                Event::Text(text) | Event::Code(text) => alt.push_str(&text),
-                _ => {}
-            }
-        }
+        let alt = read_alt(&mut iter);
         match picture {
             Some(picture) => out.push(Event::InlineHtml(CowStr::from(img_tag(
                 picture, &alt, &title,
@@ -183,6 +168,51 @@ fn with_library_images<'a>(events: Vec<Event<'a>>, images: &LibraryImages) -> Ve
         }
     }
     out
+}
+
+/// The alt text of an image whose start was just read: its text up to the matching end
+/// of the image (which is consumed too). What pages show and what the library adopts
+/// (`library_image_alts`) are read the same way.
+fn read_alt<'a>(events: &mut impl Iterator<Item = Event<'a>>) -> String {
+    let mut alt = String::new();
+    let mut depth = 1;
+    for inner in events {
+        match inner {
+            Event::Start(Tag::Image { .. }) => depth += 1,
+            Event::End(TagEnd::Image) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Text(text) | Event::Code(text) => alt.push_str(&text),
+            _ => {}
+        }
+    }
+    alt
+}
+
+/// The alt text typed for each library image of the text (`![A harbour](/media/…)`), by
+/// content hash, first typed first; images typed without alt text are left out, and a
+/// file shown twice keeps its first alt text. `media::adopt_alt_texts` gives them to the
+/// library files that have none.
+pub fn library_image_alts(markdown: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut events = Parser::new_ext(markdown, options());
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Image { dest_url, .. }) = event else {
+            continue;
+        };
+        let Some(hash) = library_hash(&dest_url).map(str::to_owned) else {
+            continue;
+        };
+        let alt = read_alt(&mut events);
+        let alt = alt.trim();
+        if !alt.is_empty() && !found.iter().any(|(h, _)| *h == hash) {
+            found.push((hash, alt.to_owned()));
+        }
+    }
+    found
 }
 
 fn img_tag(picture: &Picture, alt: &str, title: &str) -> String {
@@ -512,6 +542,24 @@ mod tests {
         let gone = html(&format!("Look: ![A door](/media/{key})"));
         assert!(!gone.contains("<img"), "{gone}");
         assert!(gone.contains("Look: A door"), "{gone}");
+    }
+
+    #[test]
+    fn library_image_alts_are_read_as_pages_show_them() {
+        let key = crate::media::storage::original_key(HASH, "jpg");
+        let other = "ab".repeat(32);
+        let other_key = crate::media::storage::original_key(&other, "png");
+        let text = format!(
+            "![A *red* \"door\"](/media/{key})\n\n![  ](/media/{other_key}) \
+             ![Again](/media/{key}) ![Elsewhere](https://example.org/a.jpg)\n\n\
+             `![Not an image](/media/{other_key})`"
+        );
+        assert_eq!(
+            library_image_alts(&text),
+            [(HASH.to_owned(), "A red “door”".to_owned())],
+            "the first alt text of a file; blank alt text, other sites and code are skipped"
+        );
+        assert!(library_image_alts("No images.").is_empty());
     }
 
     #[test]

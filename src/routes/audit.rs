@@ -60,6 +60,14 @@ pub async fn list(
         Ok((rows, users::list(conn)?, audit::actions(conn)?))
     })
     .await?;
+    let mut actions: Vec<(String, String)> = actions
+        .into_iter()
+        .map(|code| {
+            let label = action_label(&code);
+            (code, label)
+        })
+        .collect();
+    actions.sort_by(|a, b| a.1.cmp(&b.1));
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let query_for = |page: i64| {
@@ -85,4 +93,51 @@ pub async fn list(
         query_next: query_for(page + 1),
     };
     views::html(StatusCode::OK, &view)
+}
+
+/// The words for an audit action code in the filter: `invitation.accepted` is
+/// "Invitation accepted". Codes without words of their own read as their parts.
+fn action_label(code: &str) -> String {
+    let known = match code {
+        "logout" => Some("Logged out"),
+        "login.failed" => Some("Login failed"),
+        "login.succeeded" => Some("Logged in"),
+        "setup.admin_created" => Some("Administrator created at setup"),
+        "wordpress.import" => Some("WordPress import"),
+        "media.upload" => Some("File uploaded"),
+        "media.delete" => Some("File deleted"),
+        "password.changed" => Some("Password changed"),
+        "profile.updated" => Some("Profile updated"),
+        "sessions.revoked" => Some("Logged out everywhere"),
+        "password_reset.created" => Some("Password reset link created"),
+        "password_reset.used" => Some("Password reset link used"),
+        "user.role_changed" => Some("User role changed"),
+        "post.submitted" => Some("Post submitted for review"),
+        "page.submitted" => Some("Page submitted for review"),
+        _ => None,
+    };
+    if let Some(label) = known {
+        return label.to_owned();
+    }
+    let words = code.replace(['.', '_'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => code.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_label;
+
+    #[test]
+    fn actions_read_as_words() {
+        assert_eq!(action_label("invitation.accepted"), "Invitation accepted");
+        assert_eq!(action_label("user.role_changed"), "User role changed");
+        assert_eq!(action_label("post.published"), "Post published");
+        assert_eq!(action_label("wordpress.import"), "WordPress import");
+        assert_eq!(action_label("something_new.done"), "Something new done");
+        assert_eq!(action_label(""), "");
+    }
 }

@@ -87,6 +87,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revisions::discard_autosave)
         .service(api::session)
         .service(tags::list)
+        // Before `edit`: "new" is not a tag's id.
+        .service(tags::new)
+        .service(tags::create)
         .service(tags::edit)
         .service(tags::update)
         .service(tags::delete_confirm)

@@ -12,7 +12,8 @@ use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::counted;
 use crate::domain::permissions::{self, Action, Actor, Ownership, Refusal};
-use crate::domain::post::{self as rules, Kind, Status, TypedFields};
+use crate::domain::post::{self as rules, Kind, Stage, TypedFields};
+use crate::domain::reading;
 use crate::domain::transition::{self, Change, EditorAction};
 use crate::error::{AppError, AppResult};
 use crate::media;
@@ -27,6 +28,8 @@ use crate::views::{
 };
 
 const PAGE_SIZE: i64 = 20;
+/// Tag names the editor's tags field suggests (the first, by name).
+const MAX_TAG_SUGGESTIONS: i64 = 1_000;
 
 /// The post with this id, or the 404 page.
 pub async fn load_post(state: &AppState, id: i32) -> AppResult<Post> {
@@ -362,6 +365,7 @@ pub async fn create_post(
         None,
         Kind::Post,
         form.into_inner(),
+        wants_json(&req),
     )
     .await
 }
@@ -383,6 +387,7 @@ pub async fn create_page(
         None,
         Kind::Page,
         form.into_inner(),
+        wants_json(&req),
     )
     .await
 }
@@ -413,6 +418,7 @@ pub async fn update(
         Some(existing),
         kind,
         form.into_inner(),
+        wants_json(&req),
     )
     .await
 }
@@ -428,12 +434,18 @@ impl EditorPage {
     ) -> Self {
         let now = Utc::now().naive_utc();
         let stage = post.map(|p| PostListItem::new(p, String::new(), now, tz).stage);
+        let stage_is = |wanted: fn(&Stage) -> bool| post.is_some_and(|p| wanted(&p.stage(now)));
         Self {
             nav,
             kind,
             post_id: post.map(|p| p.id),
             stage,
-            is_published: post.is_some_and(|p| p.status() == Status::Published),
+            is_published: stage_is(|s| matches!(s, Stage::Published(_))),
+            is_scheduled: stage_is(|s| matches!(s, Stage::Scheduled(_))),
+            is_pending: stage_is(|s| matches!(s, Stage::PendingReview)),
+            public_path: post.and_then(|p| views::public_path(p, now)),
+            text_stats: reading::summary(&form.body),
+            tag_names: Vec::new(),
             can_publish: permissions::require_publish(
                 actor(user),
                 post.map(Post::facts).as_ref(),
@@ -463,10 +475,14 @@ async fn send_editor(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let chosen = page.form.featured_media_id.trim().parse::<i32>().ok();
-    let (images, chosen_row) = db::run(&state.pool, move |conn| {
-        Ok(crate::store::media::image_choices(conn, chosen)?)
+    let ((images, chosen_row), tag_names) = db::run(&state.pool, move |conn| {
+        Ok((
+            crate::store::media::image_choices(conn, chosen)?,
+            posts::tag_names(conn, MAX_TAG_SUGGESTIONS)?,
+        ))
     })
     .await?;
+    page.tag_names = tag_names;
     let label = |row: &crate::store::media::MediaRow| match row.alt_text.trim() {
         "" => row.file_name.clone(),
         alt => format!("{} — {alt}", row.file_name),
@@ -476,8 +492,20 @@ async fn send_editor(
     views::html(status, &page)
 }
 
+/// Whether the editor's script sent the form (Ctrl/⌘+S) and wants the outcome as JSON
+/// rather than a redirect to the editor.
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
 /// The editor's save: checks the form, asks `domain::transition` what the button does,
-/// and hands the save to `store::editorial::save_post`; then shows the result.
+/// and hands the save to `store::editorial::save_post`; then shows the result (as JSON
+/// for the script's save, which stays on the page; its refusals come back as pages, which
+/// the script then asks for with a plain submit).
+#[allow(clippy::too_many_arguments)]
 async fn save(
     user: User,
     state: web::Data<AppState>,
@@ -486,6 +514,7 @@ async fn save(
     existing: Option<Post>,
     kind: Kind,
     form: EditorForm,
+    json: bool,
 ) -> AppResult<HttpResponse> {
     let facts = existing.as_ref().map(Post::facts);
     let me = actor(&user);
@@ -600,6 +629,19 @@ async fn save(
     .await?;
 
     match outcome {
+        Ok(saved) if json => {
+            let post = load_post(&state, saved.id).await?;
+            let id = post.id;
+            Ok(HttpResponse::Ok().json(serde_json::json!({
+                "id": id,
+                "version": post.version,
+                "message": saved_message(transition.change, tz),
+                "edit_url": format!("/admin/posts/{id}/edit"),
+                "action": format!("/admin/posts/{id}"),
+                "autosave_url": format!("/api/admin/posts/{id}/autosave"),
+                "public_url": views::public_path(&post, Utc::now().naive_utc()),
+            })))
+        }
         Ok(saved) => {
             auth::set_flash(&session, saved_message(transition.change, tz))?;
             Ok(redirect(&format!("/admin/posts/{}/edit", saved.id)))
@@ -682,20 +724,27 @@ async fn preview_in_editor(
     send_editor(state, page, StatusCode::OK).await
 }
 
-/// Reads `2026-11-21T09:30` as a time in the site's zone, in UTC.
+/// Reads `2026-11-21 09:30` (24-hour; or `2026-11-21T09:30`, seconds allowed) as a time
+/// in the site's zone, in UTC.
 fn parse_local(raw: &str, tz: chrono_tz::Tz) -> Result<NaiveDateTime, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("Choose the date and time to publish.".into());
     }
-    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| {
-            format!(
-                "“{}” is not a date and time (expected e.g. 2026-12-24T09:00).",
-                raw.chars().take(40).collect::<String>()
-            )
-        })?;
+    let local = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+    .ok_or_else(|| {
+        format!(
+            "“{}” is not a date and time (expected e.g. 2026-12-24 09:00, 24-hour).",
+            raw.chars().take(40).collect::<String>()
+        )
+    })?;
     tz.from_local_datetime(&local)
         .earliest()
         .map(|at| at.naive_utc())

@@ -49,7 +49,8 @@ pub async fn list(
             id: revision.id,
             title: revision.title,
             author: author.unwrap_or_else(|| "a deleted user".to_owned()),
-            saved: views::local_time(revision.created_at, tz),
+            saved: views::local_time_to_second(revision.created_at, tz),
+            event: crate::domain::revision::label_of(&revision.event),
         })
         .collect();
     let page = RevisionsPage {
@@ -84,7 +85,7 @@ pub async fn show(
         post_id: post.id,
         post_title: post.display_title().to_owned(),
         revision_id: revision.id,
-        saved: views::local_time(revision.created_at, tz),
+        saved: views::local_time_to_second(revision.created_at, tz),
         html: html.into_string(),
         title: revision.title,
         body: revision.body_markdown,
@@ -146,8 +147,17 @@ pub async fn compare(
     };
     let describe = |r: &Option<Revision>| {
         r.as_ref()
-            .map(|r| views::local_time(r.created_at, tz))
+            .map(|r| views::local_time_to_second(r.created_at, tz))
             .unwrap_or_else(|| "nothing".to_owned())
+    };
+    let title_change = match (&old, &new) {
+        (Some(a), Some(b)) if a.title != b.title => Some((a.title.clone(), b.title.clone())),
+        _ => None,
+    };
+    let notice = match (diff.same, &title_change) {
+        (true, None) => Some("No changes between these versions.".to_owned()),
+        (true, Some(_)) => Some("Only the title changed; the text is the same.".to_owned()),
+        (false, _) => diff.notice,
     };
     let page = CompareView {
         nav: AdminNav::new(&user.0, &session, &state).await?,
@@ -155,12 +165,9 @@ pub async fn compare(
         post_title: post.display_title().to_owned(),
         from_label: describe(&old),
         to_label: describe(&new),
-        title_change: match (&old, &new) {
-            (Some(a), Some(b)) if a.title != b.title => Some((a.title.clone(), b.title.clone())),
-            _ => None,
-        },
+        title_change,
         lines: diff.lines,
-        notice: diff.notice,
+        notice,
     };
     views::html(StatusCode::OK, &page)
 }
@@ -190,7 +197,7 @@ pub async fn restore(
         &session,
         format!(
             "Restored the version saved {}.",
-            views::local_time(saved, tz)
+            views::local_time_to_second(saved, tz)
         ),
     )?;
     Ok(redirect(&format!("/admin/posts/{}/edit", post.id)))
@@ -250,7 +257,11 @@ pub async fn autosave_new(
             tags: None,
             featured: None,
         };
-        Ok(editorial::save_post(conn, &request)?)
+        Ok(editorial::save_post_as(
+            conn,
+            &request,
+            crate::domain::revision::Event::Autosaved,
+        )?)
     })
     .await?
     .map_err(refused)?;

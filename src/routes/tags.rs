@@ -1,5 +1,5 @@
-//! Tags (editors and admins): list with counts, edit name/slug/description, delete after
-//! confirmation, merge one into another.
+//! Tags (editors and admins): list with counts, create one, edit name/slug/description,
+//! delete after confirmation, merge one into another.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -16,9 +16,9 @@ use crate::domain::slug::slugify;
 use crate::error::{AppError, AppResult};
 use crate::routes::respond::redirect;
 use crate::state::AppState;
-use crate::store::tags::{self, RenameOutcome, TagEdit, TagRow};
+use crate::store::tags::{self, CreateOutcome, RenameOutcome, TagEdit, TagRow};
 use crate::store::users::User;
-use crate::views::{self, AdminNav, FormErrors, TagDeletePage, TagEditPage, TagsPage};
+use crate::views::{self, AdminNav, FormErrors, TagDeletePage, TagEditPage, TagNewPage, TagsPage};
 
 fn require(user: &User) -> AppResult<()> {
     auth::require(user, Action::ManageTags, Ownership::Site)
@@ -46,6 +46,76 @@ pub async fn list(
             rows,
         },
     )
+}
+
+fn new_page(
+    nav: AdminNav,
+    form: TagForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let page = TagNewPage {
+        nav,
+        name: form.name,
+        slug: form.slug,
+        description: form.description,
+        errors,
+    };
+    views::html(status, &page)
+}
+
+#[get("/admin/tags/new")]
+pub async fn new(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    require(&user.0)?;
+    let form = TagForm {
+        name: String::new(),
+        slug: String::new(),
+        description: String::new(),
+    };
+    let nav = AdminNav::new(&user.0, &session, &state).await?;
+    new_page(nav, form, FormErrors::default(), StatusCode::OK)
+}
+
+#[post("/admin/tags")]
+pub async fn create(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<TagForm>,
+) -> AppResult<HttpResponse> {
+    require(&user.0)?;
+    let form = form.into_inner();
+    let (checked, mut errors) = check(&form);
+    if errors.is_empty() {
+        let name = checked.name.clone();
+        let outcome = db::run(&state.pool, move |conn| {
+            let fields = TagEdit {
+                name: &checked.name,
+                slug: &checked.slug,
+                description: &checked.description,
+            };
+            Ok((tags::create(conn, &fields)?, checked.slug))
+        })
+        .await?;
+        match outcome {
+            (CreateOutcome::Created(_), _) => {
+                auth::set_flash(&session, format!("The tag “{name}” was created."))?;
+                return Ok(redirect("/admin/tags"));
+            }
+            (CreateOutcome::SlugTaken, slug) => errors.add(
+                "slug",
+                format!(
+                    "A tag with the slug “{slug}” exists already; choose another name or slug."
+                ),
+            ),
+        }
+    }
+    let nav = AdminNav::new(&user.0, &session, &state).await?;
+    new_page(nav, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 async fn edit_page(
@@ -102,6 +172,54 @@ pub async fn edit(
     .await
 }
 
+/// A tag form's fields as they will be saved (trimmed, the slug made from the name when
+/// left empty), and what is wrong with them.
+struct Checked {
+    name: String,
+    slug: String,
+    description: String,
+}
+
+fn check(form: &TagForm) -> (Checked, FormErrors) {
+    let mut errors = FormErrors::default();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_TAG_CHARS {
+        errors.add(
+            "name",
+            format!("A tag name has 1 to {MAX_TAG_CHARS} characters."),
+        );
+    }
+    let slug = match slugify(if form.slug.trim().is_empty() {
+        &name
+    } else {
+        form.slug.trim()
+    }) {
+        Some(slug) => slug,
+        None => {
+            // An empty name already has its message.
+            if !name.is_empty() || !form.slug.trim().is_empty() {
+                errors.add("slug", "Use letters or digits in the slug.");
+            }
+            String::new()
+        }
+    };
+    let description = form.description.trim().to_owned();
+    if description.chars().count() > MAX_TAG_DESCRIPTION_CHARS {
+        errors.add(
+            "description",
+            format!("A description has at most {MAX_TAG_DESCRIPTION_CHARS} characters."),
+        );
+    }
+    (
+        Checked {
+            name,
+            slug,
+            description,
+        },
+        errors,
+    )
+}
+
 #[derive(Deserialize)]
 pub struct TagForm {
     #[serde(default)]
@@ -123,32 +241,14 @@ pub async fn update(
     require(&user.0)?;
     let tag = load(&state, id.into_inner()).await?;
     let form = form.into_inner();
-    let mut errors = FormErrors::default();
-    let name = form.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_TAG_CHARS {
-        errors.add(
-            "name",
-            format!("A tag name has 1 to {MAX_TAG_CHARS} characters."),
-        );
-    }
-    let slug = match slugify(if form.slug.trim().is_empty() {
-        &name
-    } else {
-        form.slug.trim()
-    }) {
-        Some(slug) => slug,
-        None => {
-            errors.add("slug", "Use letters or digits in the slug.");
-            String::new()
-        }
-    };
-    let description = form.description.trim().to_owned();
-    if description.chars().count() > MAX_TAG_DESCRIPTION_CHARS {
-        errors.add(
-            "description",
-            format!("A description has at most {MAX_TAG_DESCRIPTION_CHARS} characters."),
-        );
-    }
+    let (
+        Checked {
+            name,
+            slug,
+            description,
+        },
+        mut errors,
+    ) = check(&form);
     if errors.is_empty() {
         let (id, wanted) = (tag.id, slug.clone());
         let outcome = db::run(&state.pool, move |conn| {

@@ -3,7 +3,8 @@
 //! and does everything that goes with a save in one transaction: the optimistic lock, the
 //! slug (refusing one another post or an old address holds), the rendered Markdown, the
 //! row, the redirect from a public post's old address, the end of its preview links, its
-//! featured image and tags, the revision, and the audit record of a change of audience.
+//! featured image and tags, the revision (unless the text is unchanged), the alt text its
+//! images lack in the library, and the audit record of a change of audience.
 //! Plain data in, plain data out: no HTTP here, so the web forms, the importers and the
 //! API share it.
 
@@ -16,6 +17,7 @@ use diesel::result::Error as DieselError;
 
 use crate::db::{self, DbConnection};
 use crate::domain::post::{self as rules, Kind, Stage};
+use crate::domain::revision::Event;
 use crate::domain::transition::{Change, Publication};
 use crate::media;
 use crate::store::posts::{self, Content, Post, SlugHolder};
@@ -196,7 +198,17 @@ pub fn save_post(
     conn: &mut DbConnection,
     request: &SaveRequest<'_>,
 ) -> QueryResult<Result<Saved, SaveRefusal>> {
-    split(atomically(conn, |conn| save(conn, request)))
+    split(atomically(conn, |conn| save(conn, request, None)))
+}
+
+/// [`save_post`], with its revision (if the text changed) saying `event` instead of what
+/// the request's change implies: the first autosave of a new post is `Autosaved`.
+pub fn save_post_as(
+    conn: &mut DbConnection,
+    request: &SaveRequest<'_>,
+    event: Event,
+) -> QueryResult<Result<Saved, SaveRefusal>> {
+    split(atomically(conn, |conn| save(conn, request, Some(event))))
 }
 
 /// A new post or page for [`create_posts`]: what an import knows of it.
@@ -328,6 +340,7 @@ pub fn create_posts(conn: &mut DbConnection, batch: &[NewPost<'_>]) -> QueryResu
                 revisions::body_markdown.eq(post.text.body_markdown),
                 revisions::is_autosave.eq(false),
                 revisions::created_at.eq(now),
+                revisions::event.eq(Event::Imported.as_str()),
             )
         })
         .collect();
@@ -340,7 +353,8 @@ pub fn create_posts(conn: &mut DbConnection, batch: &[NewPost<'_>]) -> QueryResu
 }
 
 /// Puts revision `revision_id` back as post `post_id`'s title and text (a save like any
-/// other: a new version, and a revision of its own). Gives when the revision was saved.
+/// other: a new version, and a revision of its own saying `Restored`, unless the text is
+/// already the newest revision's). Gives when the revision was saved.
 /// `reader` must be allowed to read it (someone else's autosave is not found).
 pub fn restore_revision(
     conn: &mut DbConnection,
@@ -376,6 +390,7 @@ pub fn restore_revision(
                 tags: None,
                 featured: None,
             },
+            Some(Event::Restored),
         )?;
         Ok(revision.created_at)
     }))
@@ -392,7 +407,11 @@ pub fn create_preview_link(
     })
 }
 
-fn save(conn: &mut DbConnection, request: &SaveRequest<'_>) -> Result<Saved, Failure> {
+fn save(
+    conn: &mut DbConnection,
+    request: &SaveRequest<'_>,
+    event: Option<Event>,
+) -> Result<Saved, Failure> {
     let now = Utc::now().naive_utc();
     let current = match request.target {
         Target::New(_) => None,
@@ -442,6 +461,8 @@ fn save(conn: &mut DbConnection, request: &SaveRequest<'_>) -> Result<Saved, Fai
 
     let text = &request.text;
     let body_html = media::render_markdown(conn, text.body_markdown)?.into_string();
+    // Alt text typed in the Markdown fills the library's where it has none.
+    media::adopt_alt_texts(conn, text.body_markdown)?;
     let content = Content {
         title: text.title,
         slug: &slug,
@@ -496,7 +517,17 @@ fn save(conn: &mut DbConnection, request: &SaveRequest<'_>) -> Result<Saved, Fai
     if let Some(tags) = request.tags {
         posts::set_tags(conn, id, tags)?;
     }
-    posts::add_revision(conn, id, request.actor, text.title, text.body_markdown)?;
+    let event = event
+        .or(request.change.map(Event::of_change))
+        .unwrap_or(Event::Saved);
+    revisions::record(
+        conn,
+        id,
+        request.actor,
+        text.title,
+        text.body_markdown,
+        event,
+    )?;
     if let Some(change) = request.change
         && let Some(action) = change.audit_action(kind)
     {
@@ -624,7 +655,11 @@ mod tests {
         };
         save_post(conn, &publish).unwrap().unwrap();
         assert_eq!(audit_actions(conn), ["post.published"]);
-        assert_eq!(posts::revision_count(conn, draft.id).unwrap(), 2);
+        assert_eq!(
+            posts::revision_count(conn, draft.id).unwrap(),
+            1,
+            "publishing the unchanged text adds no copy of it"
+        );
 
         // The same form again is stale: nothing is written.
         match save_post(conn, &publish).unwrap() {
@@ -632,7 +667,70 @@ mod tests {
             other => panic!("expected a stale save, got {other:?}"),
         }
         assert_eq!(audit_actions(conn), ["post.published"]);
-        assert_eq!(posts::revision_count(conn, draft.id).unwrap(), 2);
+        assert_eq!(posts::revision_count(conn, draft.id).unwrap(), 1);
+    }
+
+    /// The events of the post's history, oldest first.
+    fn events(conn: &mut DbConnection, post_id: i32) -> Vec<String> {
+        let mut events: Vec<String> = revisions::history(conn, post_id)
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r.event)
+            .collect();
+        events.reverse();
+        events
+    }
+
+    #[test]
+    fn each_revision_says_what_happened_and_unchanged_text_adds_none() {
+        let (_dir, pool, author) = database();
+        let conn = &mut pool.get().unwrap();
+        let saved = save_post_as(
+            conn,
+            &new_post(author, "Draft", SlugChoice::FromTitle),
+            Event::Autosaved,
+        )
+        .unwrap()
+        .unwrap();
+        let existing = |version: i32| Target::Existing {
+            id: saved.id,
+            expected_version: Some(version),
+        };
+        let published = SaveRequest {
+            target: existing(1),
+            text: Text::plain("Draft", "Changed *text*."),
+            publication: Some(Publication {
+                status: Status::Published,
+                published_at: Some(Utc::now().naive_utc()),
+            }),
+            change: Some(Change::Published),
+            ..new_post(author, "Draft", SlugChoice::Unchanged)
+        };
+        save_post(conn, &published).unwrap().unwrap();
+        let unpublished = SaveRequest {
+            target: existing(2),
+            publication: Some(Publication::DRAFT),
+            change: Some(Change::Unpublished),
+            ..published
+        };
+        save_post(conn, &unpublished).unwrap().unwrap();
+        assert_eq!(events(conn, saved.id), ["autosaved", "published"]);
+
+        let first = revisions::history(conn, saved.id).unwrap()[1].0.id;
+        restore_revision(conn, saved.id, first, author)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            events(conn, saved.id),
+            ["autosaved", "published", "restored"]
+        );
+        // Restoring what is already the newest text adds nothing either.
+        let newest = revisions::history(conn, saved.id).unwrap()[0].0.id;
+        restore_revision(conn, saved.id, newest, author)
+            .unwrap()
+            .unwrap();
+        assert_eq!(events(conn, saved.id).len(), 3);
+        assert_eq!(posts::find(conn, saved.id).unwrap().unwrap().version, 5);
     }
 
     #[test]

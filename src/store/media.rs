@@ -191,6 +191,33 @@ pub fn update_texts(
         .execute(conn)
 }
 
+/// Sets the alt text of the images with this content hash that have none (blank counts
+/// as none); how many changed.
+pub fn fill_missing_alt_text(
+    conn: &mut DbConnection,
+    sha256: &str,
+    alt_text: &str,
+) -> QueryResult<usize> {
+    if alt_text.trim().is_empty() {
+        return Ok(0);
+    }
+    let blank: Vec<i32> = media::table
+        .filter(media::sha256.eq(sha256))
+        .filter(media::mime_type.like("image/%"))
+        .select((media::id, media::alt_text))
+        .load::<(i32, String)>(conn)?
+        .into_iter()
+        .filter(|(_, alt)| alt.trim().is_empty())
+        .map(|(id, _)| id)
+        .collect();
+    if blank.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(media::table.filter(media::id.eq_any(&blank)))
+        .set(media::alt_text.eq(alt_text))
+        .execute(conn)
+}
+
 /// The audit records of files `uploader_id` just added to the library, written inside
 /// `crate::media::save`'s transaction; returns their records.
 pub fn record_uploads(

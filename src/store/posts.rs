@@ -248,6 +248,15 @@ pub fn tags_of(conn: &mut DbConnection, post_id: i32) -> QueryResult<Vec<TagRow>
         .load(conn)
 }
 
+/// The names of the site's tags, by name (at most `limit`): the editor suggests them.
+pub fn tag_names(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<String>> {
+    tags::table
+        .order(tags::name.asc())
+        .select(tags::name)
+        .limit(limit)
+        .load(conn)
+}
+
 /// Makes the post's tags exactly `names`, creating tags that don't exist yet (matched by
 /// slug, so "Rust" and "rust" are one tag).
 pub fn set_tags(conn: &mut DbConnection, post_id: i32, names: &[String]) -> QueryResult<()> {
@@ -293,23 +302,23 @@ pub fn set_tags(conn: &mut DbConnection, post_id: i32, names: &[String]) -> Quer
     Ok(())
 }
 
+/// Stores a revision saying "saved", unless the text is the newest one's (see
+/// `revisions::record`).
 pub fn add_revision(
     conn: &mut DbConnection,
     post_id: i32,
     author_id: i32,
     title: &str,
     body_markdown: &str,
-) -> QueryResult<usize> {
-    diesel::insert_into(revisions::table)
-        .values((
-            revisions::post_id.eq(post_id),
-            revisions::author_id.eq(author_id),
-            revisions::title.eq(title),
-            revisions::body_markdown.eq(body_markdown),
-            revisions::is_autosave.eq(false),
-            revisions::created_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)
+) -> QueryResult<bool> {
+    super::revisions::record(
+        conn,
+        post_id,
+        author_id,
+        title,
+        body_markdown,
+        crate::domain::revision::Event::Saved,
+    )
 }
 
 pub fn revision_count(conn: &mut DbConnection, post_id: i32) -> QueryResult<i64> {
@@ -538,7 +547,14 @@ pub fn create_welcome(conn: &mut DbConnection, author_id: i32) -> QueryResult<i3
         Some(Utc::now().naive_utc()),
     )?;
     set_tags(conn, id, &["Getting started".to_owned()])?;
-    add_revision(conn, id, author_id, title, WELCOME)?;
+    super::revisions::record(
+        conn,
+        id,
+        author_id,
+        title,
+        WELCOME,
+        crate::domain::revision::Event::Published,
+    )?;
     Ok(id)
 }
 

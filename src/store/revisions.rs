@@ -1,10 +1,12 @@
-//! Revisions: one per explicit save, plus at most one rolling autosave per user and post.
+//! Revisions: one per explicit save that changed the text, plus at most one rolling
+//! autosave per user and post. Each says what happened (`domain::revision::Event`).
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{revisions, users};
+use crate::domain::revision::Event;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = revisions)]
@@ -16,6 +18,8 @@ pub struct Revision {
     pub body_markdown: String,
     pub is_autosave: bool,
     pub created_at: NaiveDateTime,
+    /// A `domain::revision::Event` name.
+    pub event: String,
 }
 
 /// A revision as the history lists it, with its author's name (None once deleted).
@@ -30,6 +34,45 @@ pub fn history(conn: &mut DbConnection, post_id: i32) -> QueryResult<Vec<Listed>
         .order((revisions::created_at.desc(), revisions::id.desc()))
         .select((Revision::as_select(), users::display_name.nullable()))
         .load(conn)
+}
+
+/// The newest explicit revision's title and text.
+pub fn latest_text(conn: &mut DbConnection, post_id: i32) -> QueryResult<Option<(String, String)>> {
+    revisions::table
+        .filter(revisions::post_id.eq(post_id))
+        .filter(revisions::is_autosave.eq(false))
+        .order((revisions::created_at.desc(), revisions::id.desc()))
+        .select((revisions::title, revisions::body_markdown))
+        .first(conn)
+        .optional()
+}
+
+/// Stores an explicit revision of the post, unless its title and text are those of the
+/// newest one (publishing or re-saving an unchanged post adds no copy). Whether it was
+/// stored.
+pub fn record(
+    conn: &mut DbConnection,
+    post_id: i32,
+    author_id: i32,
+    title: &str,
+    body_markdown: &str,
+    event: Event,
+) -> QueryResult<bool> {
+    if latest_text(conn, post_id)?.is_some_and(|(t, b)| t == title && b == body_markdown) {
+        return Ok(false);
+    }
+    diesel::insert_into(revisions::table)
+        .values((
+            revisions::post_id.eq(post_id),
+            revisions::author_id.eq(author_id),
+            revisions::title.eq(title),
+            revisions::body_markdown.eq(body_markdown),
+            revisions::is_autosave.eq(false),
+            revisions::created_at.eq(Utc::now().naive_utc()),
+            revisions::event.eq(event.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }
 
 pub fn find(conn: &mut DbConnection, post_id: i32, id: i32) -> QueryResult<Option<Revision>> {
@@ -68,7 +111,8 @@ pub fn autosave_of(
 }
 
 /// Replaces the user's rolling autosave of the post (in one transaction: there is never
-/// more than one).
+/// more than one). Typing that is back to the newest saved text is nothing unsaved: the
+/// autosave is then only discarded.
 pub fn autosave(
     conn: &mut DbConnection,
     post_id: i32,
@@ -78,6 +122,9 @@ pub fn autosave(
 ) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
         discard_autosave(conn, post_id, user_id)?;
+        if latest_text(conn, post_id)?.is_some_and(|(t, b)| t == title && b == body) {
+            return Ok(());
+        }
         diesel::insert_into(revisions::table)
             .values((
                 revisions::post_id.eq(post_id),
@@ -86,6 +133,7 @@ pub fn autosave(
                 revisions::body_markdown.eq(body),
                 revisions::is_autosave.eq(true),
                 revisions::created_at.eq(Utc::now().naive_utc()),
+                revisions::event.eq(Event::Autosaved.as_str()),
             ))
             .execute(conn)?;
         Ok(())

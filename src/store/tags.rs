@@ -1,4 +1,4 @@
-//! Tags as editors manage them: counts, renames, deletes, merges. The changes are
+//! Tags as editors manage them: counts, creation, renames, deletes, merges. The changes are
 //! commands: each is whole in one statement or one write transaction.
 
 use diesel::dsl::count_star;
@@ -68,6 +68,37 @@ pub enum RenameOutcome {
     Saved,
     /// Another tag has the slug; nothing was saved.
     SlugTaken,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created(i32),
+    /// A tag has the slug already; nothing was saved.
+    SlugTaken,
+}
+
+/// Creates a tag unless one has the slug (tags are one per slug: "Rust" and "rust" are
+/// the same tag).
+pub fn create(conn: &mut DbConnection, edit: &TagEdit<'_>) -> QueryResult<CreateOutcome> {
+    db::write_transaction(conn, |conn| {
+        let taken: i64 = tags::table
+            .filter(tags::slug.eq(edit.slug))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Ok(CreateOutcome::SlugTaken);
+        }
+        let id = diesel::insert_into(tags::table)
+            .values((
+                tags::name.eq(edit.name),
+                tags::slug.eq(edit.slug),
+                tags::description.eq(edit.description),
+                tags::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .returning(tags::id)
+            .get_result(conn)?;
+        Ok(CreateOutcome::Created(id))
+    })
 }
 
 /// Renames tag `id` unless another tag has the slug.

@@ -30,7 +30,8 @@ pub struct EditorForm {
     pub meta_description: String,
     #[serde(default)]
     pub canonical_url: String,
-    /// `YYYY-MM-DDTHH:MM` in the site's time zone (from `<input type=datetime-local>`).
+    /// `YYYY-MM-DD HH:MM` (24-hour; a `T` instead of the space and seconds are read too)
+    /// in the site's time zone.
     #[serde(default)]
     pub publish_at: String,
     /// A library image's id, or empty for none.
@@ -62,7 +63,7 @@ impl EditorForm {
                 .published_at
                 .map(|at| {
                     tz.from_utc_datetime(&at)
-                        .format("%Y-%m-%dT%H:%M")
+                        .format("%Y-%m-%d %H:%M")
                         .to_string()
                 })
                 .unwrap_or_default(),

@@ -245,6 +245,15 @@ pub fn local_time(at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
         .to_string()
 }
 
+/// A UTC time to the second as the site shows it, 24-hour: `2026-11-21 10:30:05 CET`
+/// (the history of a post, where saves can be seconds apart).
+pub fn local_time_to_second(at: NaiveDateTime, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    tz.from_utc_datetime(&at)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
 /// `2026-11-21 09:30` (UTC), or a dash.
 pub fn datetime(at: &Option<NaiveDateTime>) -> String {
     at.map_or_else(
@@ -277,6 +286,8 @@ pub struct PostListItem {
     pub stage: String,
     pub stage_class: &'static str,
     pub updated: String,
+    /// Its public address, once the public can read it.
+    pub public_path: Option<String>,
 }
 
 impl PostListItem {
@@ -301,8 +312,16 @@ impl PostListItem {
             stage,
             stage_class,
             updated: local_time(post.updated_at, tz),
+            public_path: public_path(post, now),
         }
     }
+}
+
+/// Where the public reads a post or page (`/{slug}`), once it is published and its time
+/// has come; `None` before (a draft, pending, scheduled, trashed).
+pub fn public_path(post: &crate::store::posts::Post, now: NaiveDateTime) -> Option<String> {
+    matches!(post.stage(now), crate::domain::post::Stage::Published(_))
+        .then(|| format!("/{}", post.slug))
 }
 
 #[derive(Template)]
@@ -335,7 +354,18 @@ pub struct EditorPage {
     pub post_id: Option<i32>,
     /// "Draft", "Scheduled for …" etc. of the saved post.
     pub stage: Option<String>,
+    /// Public now (published and its time has come).
     pub is_published: bool,
+    /// Published at a time still to come.
+    pub is_scheduled: bool,
+    /// Waiting for an editor's review.
+    pub is_pending: bool,
+    /// Where the public reads it, when it is public.
+    pub public_path: Option<String>,
+    /// "312 words · 2 min read" of the text as the form holds it.
+    pub text_stats: String,
+    /// The site's tag names, suggested in the tags field.
+    pub tag_names: Vec<String>,
     pub can_publish: bool,
     pub can_delete: bool,
     pub form: EditorForm,
@@ -401,6 +431,16 @@ pub struct TagEditPage {
     pub description: String,
     /// Tags this one can be merged into.
     pub others: Vec<crate::store::tags::TagRow>,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tag_new.html")]
+pub struct TagNewPage {
+    pub nav: AdminNav,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
     pub errors: FormErrors,
 }
 
@@ -512,7 +552,8 @@ pub struct AuditPage {
     pub nav: AdminNav,
     pub rows: Vec<AuditRow>,
     pub users: Vec<User>,
-    pub actions: Vec<String>,
+    /// Each action that occurs: its code (the filter's value) and its words.
+    pub actions: Vec<(String, String)>,
     pub user_filter: Option<i32>,
     pub action_filter: String,
     pub page: i64,
@@ -525,7 +566,10 @@ pub struct RevisionItem {
     pub id: i32,
     pub title: String,
     pub author: String,
+    /// When, to the second, in the site's time zone.
     pub saved: String,
+    /// What happened ("Published", "Restored an earlier version" …).
+    pub event: &'static str,
 }
 
 #[derive(Template)]

@@ -242,6 +242,14 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         &[],
     ),
     route("GET", "/admin/tags", AtLeast(Role::Editor)),
+    route("GET", "/admin/tags/new", AtLeast(Role::Editor)),
+    on(
+        "POST",
+        "/admin/tags",
+        AtLeast(Role::Editor),
+        Target::None,
+        &[("name", "Created here")],
+    ),
     on(
         "GET",
         "/admin/tags/{id}",

@@ -41,6 +41,11 @@ pub(crate) fn free_port() -> u16 {
 }
 
 pub(crate) async fn browser() -> Option<Browser> {
+    browser_with_args(&[]).await
+}
+
+/// [`browser`] with extra Chromium switches (e.g. `--force-dark-mode`).
+pub(crate) async fn browser_with_args(extra: &[&str]) -> Option<Browser> {
     if std::env::var("FOLIO_BROWSER_TESTS").as_deref() != Ok("1") {
         eprintln!(
             "browser suite NOT RUN: set FOLIO_BROWSER_TESTS=1 with chromium and chromedriver installed (bash .ci/run does both)"
@@ -61,7 +66,7 @@ pub(crate) async fn browser() -> Option<Browser> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let profile = tempfile::tempdir().unwrap();
-    let capabilities = serde_json::json!({
+    let mut capabilities = serde_json::json!({
         // Leave dialogs open (chromedriver accepts "leave this page?" by default) so the
         // tests can see and answer them.
         "unhandledPromptBehavior": { "default": "ignore", "beforeUnload": "ignore" },
@@ -75,6 +80,9 @@ pub(crate) async fn browser() -> Option<Browser> {
             ],
         },
     });
+    if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(extra.iter().map(|arg| serde_json::json!(arg)));
+    }
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!()
     };
@@ -556,7 +564,7 @@ async fn an_uploaded_image_is_inserted_and_published_with_its_srcset() {
 }
 
 /// The checkers installed by `npm ci --prefix tests/tools` (`.ci/run` does it).
-fn tool(path: &str) -> std::path::PathBuf {
+pub(crate) fn tool(path: &str) -> std::path::PathBuf {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/tools/node_modules")
         .join(path);
@@ -627,6 +635,21 @@ async fn every_page_type_is_valid_html_and_accessible() {
     .await;
     assert_eq!(created.status(), 303);
     let edit = created.headers()["location"].to_str().unwrap().to_owned();
+    // A second version, for the history and the comparison with marked words.
+    let post_path = edit.trim_end_matches("/edit").to_owned();
+    let post_id: i32 = post_path
+        .trim_start_matches("/admin/posts/")
+        .parse()
+        .unwrap();
+    let changed = common::save_post(
+        &http,
+        &server,
+        post_id,
+        &[("body", &body.replace("Intro with a", "An intro with one"))],
+        "save",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
     let page = common::post_form(
         &http,
         &server,
@@ -687,6 +710,11 @@ async fn every_page_type_is_valid_html_and_accessible() {
         ("profile", "/admin/profile".into()),
         ("import", "/admin/import/wordpress".into()),
         ("import-report", import_report.clone()),
+        ("revisions", format!("{post_path}/revisions")),
+        ("compare", format!("{post_path}/compare")),
+        ("tags", "/admin/tags".into()),
+        ("tag-new", "/admin/tags/new".into()),
+        ("audit", "/admin/audit".into()),
     ];
 
     // Nu Html Checker over the HTML as sent.

@@ -22,6 +22,7 @@ on_both_backends!(
     media_paths_outside_the_library_are_not_found,
     a_featured_image_shows_on_lists_and_the_article_until_deleted,
     the_site_logo_is_picked_from_the_library,
+    alt_text_typed_in_a_post_fills_the_librarys_when_it_has_none,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -694,6 +695,71 @@ async fn posts_show_library_images_with_srcset_and_survive_their_deletion(backen
     let page = get_page(&common::client(), &server.url("/doors-of-lisbon"), 200).await;
     assert!(!page.contains(stem), "no broken image left: {page}");
     assert!(page.contains("A red door"), "its alt text stays: {page}");
+}
+
+async fn alt_text_typed_in_a_post_fills_the_librarys_when_it_has_none(backend: Backend) {
+    let (site, server) = site_with_team(&backend, &[]).await;
+    let (client, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let (_, json) = upload_api(
+        &client,
+        &server,
+        &csrf,
+        &[("harbour.png", &png(40, 30)), ("door.png", &png(30, 40))],
+    )
+    .await;
+    let file = |n: usize| {
+        (
+            json["files"][n]["id"].as_i64().unwrap() as i32,
+            json["files"][n]["url"].as_str().unwrap().to_owned(),
+        )
+    };
+    let ((harbour, harbour_url), (door, door_url)) = (file(0), file(1));
+    let alt_of = |id: i32| -> String {
+        media::table
+            .find(id)
+            .select(media::alt_text)
+            .first(&mut site.connect())
+            .unwrap()
+    };
+    // The door was described in the library; the harbour not yet.
+    let response = post_form(
+        &client,
+        &server,
+        &format!("/admin/media/{door}"),
+        &csrf,
+        &[("alt_text", "A green door"), ("caption", "")],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let page = get_page(&client, &server.url("/admin/media"), 200).await;
+    assert_eq!(page.matches("Needs alt text").count(), 1, "{page}");
+
+    let body = format!(
+        "![A harbour at dawn]({harbour_url})\n\n![A red door]({door_url})\n\n![]({harbour_url})"
+    );
+    let id = common::write_post(
+        &client,
+        &server,
+        &csrf,
+        &[("title", "Mornings"), ("body", &body), ("action", "save")],
+    )
+    .await;
+    assert_eq!(alt_of(harbour), "A harbour at dawn", "filled when empty");
+    assert_eq!(alt_of(door), "A green door", "never overwritten");
+    let page = get_page(&client, &server.url("/admin/media"), 200).await;
+    assert!(!page.contains("Needs alt text"), "{page}");
+
+    // Later texts don't replace it either.
+    let response = common::save_post(
+        &client,
+        &server,
+        id,
+        &[("body", &format!("![Boats]({harbour_url})"))],
+        "save",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(alt_of(harbour), "A harbour at dawn");
 }
 
 async fn media_paths_outside_the_library_are_not_found(backend: Backend) {

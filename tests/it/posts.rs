@@ -26,6 +26,13 @@ on_both_backends!(
     tags_are_renamed_merged_and_deleted,
     preview_links_show_a_draft_until_revoked_or_published,
     an_autosave_is_readable_only_by_the_one_who_typed_it,
+    the_editor_offers_the_actions_of_the_post_s_state,
+    published_posts_link_to_their_public_page,
+    the_editor_counts_words_and_suggests_existing_tags,
+    a_script_save_answers_json_and_stays_on_the_page,
+    the_history_says_who_did_what_to_the_second_and_skips_unchanged_saves,
+    comparing_pairs_changed_lines_and_says_when_nothing_changed,
+    a_new_tag_is_created_from_the_tags_page,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -134,8 +141,8 @@ async fn contributor_writes_and_submits_and_an_editor_publishes(backend: Backend
         .get_result(&mut site.connect())
         .unwrap();
     assert_eq!(
-        revision_count, 3,
-        "save, submit and publish each stored a revision"
+        revision_count, 1,
+        "submitting and publishing the saved text stored no copies of it"
     );
 }
 
@@ -825,8 +832,8 @@ async fn revisions_are_listed_compared_and_restored(backend: Backend) {
         "{diff}"
     );
     assert!(
-        diff.contains("<mark>three</mark>") && diff.contains("<mark>3</mark>"),
-        "word-level highlights: {diff}"
+        diff.contains("removed: </span>three<") && diff.contains("added: </span>3<"),
+        "word-level marks: {diff}"
     );
 
     let first_revision: i32 = revisions::table
@@ -1043,7 +1050,9 @@ async fn tags_are_renamed_merged_and_deleted(backend: Backend) {
 
     let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
     assert!(
-        list.contains(">rustlang</a></td><td>rustlang</td><td>2</td>"),
+        list.contains(
+            ">rustlang</a></td><td data-label=\"Slug\">rustlang</td><td data-label=\"Posts\">2</td>"
+        ),
         "{list}"
     );
 
@@ -1380,4 +1389,686 @@ async fn an_autosave_is_readable_only_by_the_one_who_typed_it(backend: Backend) 
             403
         );
     }
+}
+
+/// The editor's submit buttons as (action, label), in the page's order.
+fn editor_buttons(page: &str) -> Vec<(String, String)> {
+    page.split("<button type=\"submit\" name=\"action\" value=\"")
+        .skip(1)
+        .map(|rest| {
+            let action = rest[..rest.find('"').unwrap()].to_owned();
+            let label_at = rest.find('>').unwrap() + 1;
+            let label = rest[label_at..label_at + rest[label_at..].find('<').unwrap()].to_owned();
+            (action, label)
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, l)| (a.to_string(), l.to_string()))
+        .collect()
+}
+
+async fn the_editor_offers_the_actions_of_the_post_s_state(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let edit_url = |id: i32| server.url(&format!("/admin/posts/{id}/edit"));
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "States"), ("body", "Text."), ("action", "save")],
+    )
+    .await;
+
+    // A draft: save it, publish it, or schedule it.
+    let draft = get_page(&author, &edit_url(id), 200).await;
+    assert_eq!(
+        editor_buttons(&draft),
+        labels(&[
+            ("preview", "Preview"),
+            ("schedule", "Schedule"),
+            ("save", "Save draft"),
+            ("publish", "Publish now"),
+        ])
+    );
+    assert!(!draft.contains("View post"));
+    // Without JavaScript: no toolbar (it needs the script), the Preview button submits.
+    assert!(
+        draft.contains("role=\"toolbar\" aria-label=\"Formatting\" aria-controls=\"body\" hidden>")
+    );
+    assert!(draft.contains("data-view=\"write\" aria-pressed=\"true\" hidden>Write</button>"));
+
+    // Scheduled (the time typed as the page shows times: 24-hour, the site's zone): a
+    // new time, or back to a draft — not "Unpublish"; saving updates it.
+    let scheduled = save(
+        &author,
+        &server,
+        id,
+        &[("publish_at", "2099-06-01 15:30")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(scheduled.status(), 303);
+    let page = get_page(&author, &edit_url(id), 200).await;
+    assert!(
+        page.contains("Scheduled for 2099-06-01 15:30 UTC."),
+        "{page}"
+    );
+    assert_eq!(
+        editor_buttons(&page),
+        labels(&[
+            ("preview", "Preview"),
+            ("schedule", "Reschedule"),
+            ("unpublish", "Unschedule"),
+            ("save", "Update"),
+            ("publish", "Publish now"),
+        ])
+    );
+    assert_eq!(
+        input_value(&page, "publish_at").as_deref(),
+        Some("2099-06-01 15:30")
+    );
+    assert!(
+        page.contains("Scheduled for 2099-06-01 15:30 UTC</p>"),
+        "the stage: {page}"
+    );
+    assert!(!page.contains(" PM") && !page.contains(" AM") && !page.contains("View post"));
+    let unscheduled = save(&author, &server, id, &[], "unpublish").await;
+    assert_eq!(unscheduled.status(), 303);
+    assert_eq!(post_field(&site, id).1, "draft");
+
+    // Published: update it or unpublish it; no schedule and no time field.
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    let page = get_page(&author, &edit_url(id), 200).await;
+    assert_eq!(
+        editor_buttons(&page),
+        labels(&[
+            ("preview", "Preview"),
+            ("save", "Update"),
+            ("unpublish", "Unpublish"),
+        ])
+    );
+    assert!(!page.contains("name=\"publish_at\""));
+    let published_at =
+        regex::Regex::new(r"Published \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC</p>").unwrap();
+    assert!(published_at.is_match(&page), "{page}");
+
+    // Both spellings of a time are read; a 12-hour one is not a time.
+    let other = write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "T form"), ("body", "x"), ("action", "save")],
+    )
+    .await;
+    let with_t = save(
+        &author,
+        &server,
+        other,
+        &[("publish_at", "2099-06-01T07:05")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(with_t.status(), 303);
+    assert!(
+        get_page(&author, &edit_url(other), 200)
+            .await
+            .contains("value=\"2099-06-01 07:05\"")
+    );
+    let twelve_hour = save(
+        &author,
+        &server,
+        other,
+        &[("publish_at", "2099-06-01 3:30 PM")],
+        "schedule",
+    )
+    .await;
+    assert_eq!(twelve_hour.status(), 422);
+    assert!(twelve_hour.text().await.unwrap().contains("24-hour"));
+
+    // Contributors submit; once pending, "Save" keeps it pending.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    let theirs = write(
+        &contributor,
+        &server,
+        &c_csrf,
+        &[("title", "Review me"), ("body", "x"), ("action", "submit")],
+    )
+    .await;
+    let pending = get_page(&contributor, &edit_url(theirs), 200).await;
+    assert_eq!(
+        editor_buttons(&pending),
+        labels(&[
+            ("preview", "Preview"),
+            ("save", "Save"),
+            ("submit", "Submit for review"),
+        ])
+    );
+}
+
+async fn published_posts_link_to_their_public_page(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Out now"),
+            ("body", "Read me."),
+            ("action", "publish"),
+        ],
+    )
+    .await;
+    let view = "<a class=\"button view-link\" href=\"/out-now\">View post</a>";
+
+    // Right after publishing, the message says where it is; the editor keeps the link.
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(
+        page.contains(
+            "<p class=\"flash\" role=\"status\">Published. <a href=\"/out-now\">View post</a></p>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(view), "{page}");
+    let again = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(again.contains(view) && !again.contains("class=\"flash\""));
+    assert_eq!(
+        author
+            .get(server.url("/out-now"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the link leads to the post"
+    );
+
+    write(
+        &author,
+        &server,
+        &csrf,
+        &[("title", "Not yet"), ("body", "Draft."), ("action", "save")],
+    )
+    .await;
+    // The list links the published post only.
+    let list = get_page(&author, &server.url("/admin/posts"), 200).await;
+    assert!(
+        list.contains("<a class=\"view-link\" href=\"/out-now\">View post<span class=\"visually-hidden\"> “Out now”</span></a>"),
+        "{list}"
+    );
+    assert_eq!(list.matches("class=\"view-link\"").count(), 1, "{list}");
+
+    // Unpublished, the links go.
+    assert_eq!(
+        save(&author, &server, id, &[], "unpublish").await.status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(!page.contains("View post"), "{page}");
+    let list = get_page(&author, &server.url("/admin/posts"), 200).await;
+    assert!(!list.contains("view-link"));
+}
+
+async fn the_editor_counts_words_and_suggests_existing_tags(backend: Backend) {
+    let (_site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let body = format!(
+        "# A heading\n\nSee [the docs](https://example.org/docs) — {}",
+        "word ".repeat(307)
+    );
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Counted"),
+            ("body", &body),
+            ("tags", "Harbour, Night walks"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(
+        page.contains("aria-live=\"polite\" aria-atomic=\"true\">312 words · 2 min read</p>"),
+        "{page}"
+    );
+
+    // A new post starts at nothing and is offered the tags that exist, by name.
+    let new = get_page(&author, &server.url("/admin/posts/new"), 200).await;
+    assert!(new.contains(">0 words</p>"), "{new}");
+    assert!(new.contains("list=\"tag-suggestions\""));
+    let list_at = new
+        .find("<datalist id=\"tag-suggestions\">")
+        .expect("a datalist");
+    let list = &new[list_at..list_at + new[list_at..].find("</datalist>").unwrap()];
+    let harbour = list
+        .find("<option value=\"Harbour\">")
+        .expect("Harbour suggested");
+    let walks = list
+        .find("<option value=\"Night walks\">")
+        .expect("Night walks suggested");
+    assert!(harbour < walks);
+}
+
+async fn a_script_save_answers_json_and_stays_on_the_page(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let json_save = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("csrf_token", csrf.clone()), ("action", "save".to_owned())];
+        form.extend(fields);
+        author
+            .post(server.url(&path))
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+    };
+    // A new post: created, with the addresses the script saves to next.
+    let created = json_save(
+        "/admin/posts".into(),
+        vec![("title", "Saved by keys".into()), ("body", "First.".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 200);
+    let data: serde_json::Value = created.json().await.unwrap();
+    let id = data["id"].as_i64().unwrap() as i32;
+    assert_eq!(data["message"], "Saved.");
+    assert_eq!(data["action"], format!("/admin/posts/{id}"));
+    assert_eq!(data["edit_url"], format!("/admin/posts/{id}/edit"));
+    assert!(data["public_url"].is_null());
+    let version = data["version"].as_i64().unwrap();
+    assert_eq!(post_field(&site, id).2, "First.");
+
+    // Published, saving updates it and keeps it public; the version moves on.
+    assert_eq!(
+        save(&author, &server, id, &[], "publish").await.status(),
+        303
+    );
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(page.contains("Published."), "the publication's own message");
+    let version = version + 1;
+    let updated = json_save(
+        format!("/admin/posts/{id}"),
+        vec![
+            ("title", "Saved by keys".into()),
+            ("body", "Second.".into()),
+            ("version", version.to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(updated.status(), 200);
+    let data: serde_json::Value = updated.json().await.unwrap();
+    assert_eq!(data["message"], "Updated.");
+    assert_eq!(data["public_url"], "/saved-by-keys");
+    assert_eq!(data["version"].as_i64().unwrap(), version + 1);
+    let (_, status, body, _) = post_field(&site, id);
+    assert_eq!((status.as_str(), body.as_str()), ("published", "Second."));
+    // No flash was left for the next page: the script said it already.
+    let page = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/edit")),
+        200,
+    )
+    .await;
+    assert!(!page.contains("class=\"flash\""));
+
+    // A stale version is refused as the form would be: the script then sends the form.
+    let stale = json_save(
+        format!("/admin/posts/{id}"),
+        vec![
+            ("title", "Saved by keys".into()),
+            ("body", "Third.".into()),
+            ("version", version.to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), 409);
+    assert_eq!(post_field(&site, id).2, "Second.");
+}
+
+/// The events of a post's explicit revisions, oldest first.
+fn revision_events(site: &Site, post_id: i32) -> Vec<String> {
+    revisions::table
+        .filter(revisions::post_id.eq(post_id))
+        .filter(revisions::is_autosave.eq(false))
+        .order((revisions::created_at.asc(), revisions::id.asc()))
+        .select(revisions::event)
+        .load(&mut site.connect())
+        .unwrap()
+}
+
+async fn the_history_says_who_did_what_to_the_second_and_skips_unchanged_saves(backend: Backend) {
+    let site = Site::new(&backend);
+    site.create_user("author@example.org", "Ann Author", "author", PASSWORD);
+    // A zone with a half-hour offset: the history must not show UTC.
+    site.execute_sql(
+        "INSERT INTO settings (key, value, updated_at) \
+         VALUES ('time_zone', 'Asia/Kolkata', '2026-01-01 00:00:00')",
+    );
+    let server = site.start().await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Harbour"),
+            ("body", "The harbour at dawn.\n\nBoats leave early.\n"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    // Publishing, updating and unpublishing the same text store nothing new.
+    for action in ["publish", "save", "unpublish", "publish"] {
+        assert_eq!(save(&author, &server, id, &[], action).await.status(), 303);
+    }
+    assert_eq!(revision_events(&site, id), ["saved"]);
+    let changed = save(
+        &author,
+        &server,
+        id,
+        &[("body", "The harbour at dusk.\n\nBoats leave early.\n")],
+        "save",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
+    let changed = save(
+        &author,
+        &server,
+        id,
+        &[("title", "Harbour nights")],
+        "unpublish",
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(
+        revision_events(&site, id),
+        ["saved", "updated", "unpublished"]
+    );
+
+    let first: i32 = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .order(revisions::id.asc())
+        .select(revisions::id)
+        .first(&mut site.connect())
+        .unwrap();
+    let restored = post_form(
+        &author,
+        &server,
+        &format!("/admin/posts/{id}/revisions/{first}/restore"),
+        &csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(restored.status(), 303);
+    assert_eq!(
+        revision_events(&site, id),
+        ["saved", "updated", "unpublished", "restored"]
+    );
+
+    let history = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/revisions")),
+        200,
+    )
+    .await;
+    for said in [
+        ">Saved</td>",
+        ">Updated</td>",
+        ">Unpublished</td>",
+        ">Restored an earlier version</td>",
+    ] {
+        assert!(history.contains(said), "{said} in {history}");
+    }
+    assert_eq!(history.matches(">Ann Author</td>").count(), 4);
+    // Each time to the second, in the site's zone.
+    let times: Vec<chrono::NaiveDateTime> = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .select(revisions::created_at)
+        .load(&mut site.connect())
+        .unwrap();
+    for at in times {
+        use chrono::TimeZone;
+        let local = chrono_tz::Asia::Kolkata
+            .from_utc_datetime(&at)
+            .format("%Y-%m-%d %H:%M:%S IST")
+            .to_string();
+        assert!(history.contains(&local), "{local} in {history}");
+    }
+
+    // The first save of a post made by the autosave says so.
+    let created = author
+        .post(server.url("/api/admin/posts/autosave"))
+        .header("x-csrf-token", &csrf)
+        .form(&[("title", "Typed"), ("body", "Words."), ("kind", "post")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let json: serde_json::Value = created.json().await.unwrap();
+    let typed = json["id"].as_i64().unwrap() as i32;
+    assert_eq!(revision_events(&site, typed), ["autosaved"]);
+    let history = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{typed}/revisions")),
+        200,
+    )
+    .await;
+    assert!(history.contains(">Autosaved</td>"), "{history}");
+}
+
+async fn comparing_pairs_changed_lines_and_says_when_nothing_changed(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (author, csrf) = logged_in(&server, "author@example.org", PASSWORD).await;
+    let id = write(
+        &author,
+        &server,
+        &csrf,
+        &[
+            ("title", "Diff"),
+            (
+                "body",
+                "<b>Bold</b> start.\n\nThe harbour at dawn, before the boats.\n\nLast line.\n",
+            ),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    let response = save(
+        &author,
+        &server,
+        id,
+        &[(
+            "body",
+            "A new first paragraph.\n\n<i>Bold</i> start.\n\nThe harbour at dusk, before the boats.\n\nLast line.\n",
+        )],
+        "save",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let ids: Vec<i32> = revisions::table
+        .filter(revisions::post_id.eq(id))
+        .order(revisions::id.asc())
+        .select(revisions::id)
+        .load(&mut site.connect())
+        .unwrap();
+    let [old, new] = ids[..] else {
+        panic!("two revisions: {ids:?}")
+    };
+
+    let diff = get_page(
+        &author,
+        &server.url(&format!("/admin/posts/{id}/compare?from={old}&to={new}")),
+        200,
+    )
+    .await;
+    // The changed sentence: its old version right above its new one, words marked.
+    let before = diff
+        .find("Changed line, before: </span>The harbour at <del>")
+        .unwrap_or_else(|| panic!("{diff}"));
+    let after = diff
+        .find("Changed line, after: </span>The harbour at <ins>")
+        .unwrap_or_else(|| panic!("{diff}"));
+    assert!(before < after, "{diff}");
+    assert_eq!(
+        diff[before..after].matches("role=\"row\"").count(),
+        1,
+        "the new version is the very next line: {diff}"
+    );
+    assert!(diff.contains("[removed: </span>dawn<"), "{diff}");
+    assert!(diff.contains("[added: </span>dusk<"), "{diff}");
+    assert!(
+        diff.contains("Added: </span>A new first paragraph."),
+        "{diff}"
+    );
+    // Markup in the text is shown as text.
+    assert!(!diff.contains("<b>") && !diff.contains("<i>"), "{diff}");
+    assert!(!diff.contains("No changes between these versions."));
+
+    for query in [
+        format!("from={new}&to={new}"),
+        format!("from={old}&to={old}"),
+    ] {
+        let same = get_page(
+            &author,
+            &server.url(&format!("/admin/posts/{id}/compare?{query}")),
+            200,
+        )
+        .await;
+        assert!(
+            same.contains("No changes between these versions."),
+            "{same}"
+        );
+        assert!(!same.contains("diff-line"), "no text shown: {same}");
+    }
+}
+
+async fn a_new_tag_is_created_from_the_tags_page(backend: Backend) {
+    let (site, server) = site_with_team(&backend).await;
+    let (editor, csrf) = logged_in(&server, "editor@example.org", PASSWORD).await;
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(list.contains("href=\"/admin/tags/new\""), "{list}");
+    let form = get_page(&editor, &server.url("/admin/tags/new"), 200).await;
+    for field in ["name=\"name\"", "name=\"slug\"", "name=\"description\""] {
+        assert!(form.contains(field), "{field} in {form}");
+    }
+
+    let created = post_form(
+        &editor,
+        &server,
+        "/admin/tags",
+        &csrf,
+        &[
+            ("name", "Harbour Life"),
+            ("slug", ""),
+            ("description", "Boats and people."),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    assert_eq!(created.headers()["location"], "/admin/tags");
+    let row: (String, String) = tags::table
+        .filter(tags::slug.eq("harbour-life"))
+        .select((tags::name, tags::description))
+        .first(&mut site.connect())
+        .unwrap();
+    assert_eq!(row, ("Harbour Life".into(), "Boats and people.".into()));
+    let list = get_page(&editor, &server.url("/admin/tags"), 200).await;
+    assert!(
+        list.contains("The tag “Harbour Life” was created."),
+        "{list}"
+    );
+    assert!(
+        list.contains(">Harbour Life</a></td>") && list.contains(">harbour-life</td>"),
+        "{list}"
+    );
+
+    // Bad input comes back with messages and what was typed.
+    let count = || -> i64 { tags::table.count().get_result(&mut site.connect()).unwrap() };
+    for (fields, message) in [
+        (
+            [("name", "  "), ("slug", ""), ("description", "Kept text")],
+            "A tag name has 1 to",
+        ),
+        (
+            [
+                ("name", "harbour life"),
+                ("slug", ""),
+                ("description", "Kept text"),
+            ],
+            "A tag with the slug “harbour-life” exists already",
+        ),
+        (
+            [
+                ("name", "Quays"),
+                ("slug", "!!!"),
+                ("description", "Kept text"),
+            ],
+            "Use letters or digits in the slug.",
+        ),
+    ] {
+        let refused = post_form(&editor, &server, "/admin/tags", &csrf, &fields).await;
+        assert_eq!(refused.status(), 422, "{fields:?}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(message), "{message} in {page}");
+        assert!(page.contains(">Kept text</textarea>"), "{page}");
+    }
+    assert_eq!(count(), 1);
+
+    // Only those who may edit tags may create them.
+    let (contributor, c_csrf) = logged_in(&server, "contributor@example.org", PASSWORD).await;
+    assert_eq!(
+        contributor
+            .get(server.url("/admin/tags/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let refused = post_form(
+        &contributor,
+        &server,
+        "/admin/tags",
+        &c_csrf,
+        &[("name", "Sneaky")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(count(), 1);
 }
