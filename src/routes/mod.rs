@@ -16,6 +16,7 @@ pub mod posts;
 pub mod preview;
 pub mod profile;
 pub mod public;
+pub mod recovery;
 pub mod respond;
 pub mod revisions;
 pub mod settings;
@@ -37,11 +38,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login::show)
         .service(login::submit)
         .service(login::logout)
+        .service(recovery::show)
+        .service(recovery::request)
         .service(admin::dashboard)
+        .service(admin::mail_log)
         .service(users::list)
         .service(users::invite_form)
         .service(users::invite)
         .service(users::revoke_invitation)
+        .service(users::resend_invitation)
         .service(users::edit)
         .service(users::change_role)
         .service(users::disable)

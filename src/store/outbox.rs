@@ -18,7 +18,7 @@ use crate::store::jobs::{self, Claim, Job};
 pub const KIND: &str = "mail";
 
 /// Tries before a message is given up on: with the jobs' backoff (5 s doubling to 5 min)
-/// about 40 minutes of a server that is down.
+/// about half an hour of a server that is down.
 pub const MAX_ATTEMPTS: i32 = 12;
 
 /// A message as it waits in the queue: already rendered (the site's name and the links in
