@@ -101,6 +101,99 @@ pub fn test(site: &str) -> Letter {
     }
 }
 
+/// "Please review": to an editor, when someone submits a post.
+pub fn review_request(site: &str, who: &str, title: &str, link: &str, profile: &str) -> Letter {
+    Letter {
+        site: site.to_owned(),
+        subject: format!("Review requested: {title}"),
+        paragraphs: vec![format!("{who} submitted “{title}” for review on {site}.")],
+        action: Some(("Open it in the editor".into(), link.to_owned())),
+        after: vec![format!(
+            "You get this as an editor of {site}. Turn these mails off on your profile: {profile}"
+        )],
+    }
+}
+
+/// "Your post is live": to its author, when someone else publishes it.
+pub fn published(site: &str, who: &str, title: &str, link: &str, profile: &str) -> Letter {
+    Letter {
+        site: site.to_owned(),
+        subject: format!("Published: {title}"),
+        paragraphs: vec![format!("{who} published your post “{title}” on {site}.")],
+        action: Some(("Read it on the site".into(), link.to_owned())),
+        after: vec![format!("Turn these mails off on your profile: {profile}")],
+    }
+}
+
+/// A post changed hands: what the mails about it need to know.
+pub struct PostEvent {
+    pub post_id: i32,
+    pub title: String,
+    pub slug: String,
+    pub author_id: i32,
+    /// Who made the change, and their name.
+    pub actor_id: i32,
+    pub actor_name: String,
+    pub submitted: bool,
+    pub published: bool,
+}
+
+/// After a save: mails editors about a review request, or the author about their post's
+/// publication by someone else, as each wants (`store::notifications`). Only queues; a
+/// failure is logged, never the save's.
+pub async fn after_post_change(state: &crate::state::AppState, event: PostEvent) {
+    if state.mail.is_none() || !(event.submitted || event.published) {
+        return;
+    }
+    let site = match state.settings.get(&state.pool).await {
+        Ok(site) => site.settings.title.clone(),
+        Err(e) => {
+            tracing::warn!(error = %e.detailed(), "no notification mail: no site settings");
+            return;
+        }
+    };
+    let base = state.base_url.clone();
+    let join = move |path: &str| base.join(path).map(String::from).unwrap_or_default();
+    let profile = join("/admin/profile");
+    let queued = crate::db::run(&state.pool, move |conn| {
+        use crate::store::notifications;
+        let title = if event.title.is_empty() {
+            "Untitled".to_owned()
+        } else {
+            event.title.clone()
+        };
+        let mut messages = Vec::new();
+        if event.submitted {
+            let link = join(&format!("/admin/posts/{}/edit", event.post_id));
+            let letter = review_request(&site, &event.actor_name, &title, &link, &profile);
+            for (email, _) in notifications::reviewers(conn, event.actor_id)? {
+                messages.push(letter.to(&email)?);
+            }
+        }
+        if event.published
+            && event.author_id != event.actor_id
+            && let Some((email, _)) = notifications::author_to_tell(conn, event.author_id)?
+        {
+            let link = join(&format!("/{}", event.slug));
+            messages.push(published(&site, &event.actor_name, &title, &link, &profile).to(&email)?);
+        }
+        let count = messages.len();
+        crate::db::write_transaction(conn, |conn| {
+            for message in &messages {
+                outbox::queue(conn, message, Some(event.actor_id))?;
+            }
+            Ok::<_, crate::error::AppError>(())
+        })?;
+        Ok(count)
+    })
+    .await;
+    match queued {
+        Ok(0) => {}
+        Ok(_) => state.jobs.wake.notify_one(),
+        Err(e) => tracing::warn!(error = %e.detailed(), "cannot queue notification mail"),
+    }
+}
+
 /// Why a message did not go out.
 #[derive(Debug, Clone)]
 pub struct Failure {

@@ -62,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(profile::update)
         .service(profile::change_password)
         .service(profile::logout_everywhere)
+        .service(profile::update_mail)
         .service(audit::list)
         .service(posts::list_posts)
         .service(posts::list_pages)

@@ -536,6 +536,10 @@ pub struct ProfilePage {
     pub role: String,
     pub errors: FormErrors,
     pub password_errors: FormErrors,
+    /// The notification mails this user gets; None: the site sends no mail.
+    pub mail_preferences: Option<crate::store::notifications::Preferences>,
+    /// Editors and admins are asked about review requests.
+    pub reviews: bool,
 }
 
 #[derive(Template)]

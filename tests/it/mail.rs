@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 
-use common::{Backend, Server, Site, client, get_page, input_value, log_in, logged_in, post_form};
+use common::{
+    Backend, Server, Site, client, get_page, input_value, log_in, logged_in, post_form, save_post,
+    write_post,
+};
 
 on_both_backends!(
     a_reset_mail_arrives_and_its_link_works_exactly_once,
@@ -18,6 +21,7 @@ on_both_backends!(
     invitations_are_mailed_and_can_be_resent,
     a_mail_server_that_is_down_holds_no_request_and_gets_the_mail_later,
     without_mail_settings_pages_say_to_ask_an_administrator,
+    editors_hear_of_review_requests_and_authors_of_publication_unless_they_opt_out,
 );
 
 const ADMIN: &str = "ada@example.org";
@@ -525,4 +529,101 @@ fn bad_mail_settings_stop_the_start_with_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("FOLIO_MAIL_FROM"), "{stderr}");
+}
+
+async fn editors_hear_of_review_requests_and_authors_of_publication_unless_they_opt_out(
+    backend: Backend,
+) {
+    let mail = MailServer::start();
+    let site = Site::new(&backend);
+    site.create_user(ADMIN, "Ada Admin", "admin", PASSWORD);
+    site.create_user("ed@example.org", "Ed Editor", "editor", PASSWORD);
+    site.create_user("au@example.org", "Al Author", "author", PASSWORD);
+    let url = mail.url();
+    let server = site
+        .start_with(&[("FOLIO_SMTP_URL", &url), ("FOLIO_MAIL_FROM", FROM)])
+        .await;
+    let (author, author_csrf) = logged_in(&server, "au@example.org", PASSWORD).await;
+    let (editor, editor_csrf) = logged_in(&server, "ed@example.org", PASSWORD).await;
+
+    let submit = async |title: &str| {
+        let id = write_post(
+            &author,
+            &server,
+            &author_csrf,
+            &[("title", title), ("body", "Hello."), ("action", "save")],
+        )
+        .await;
+        assert_eq!(
+            save_post(&author, &server, id, &[], "submit")
+                .await
+                .status(),
+            303
+        );
+        id
+    };
+    let first = submit("Spring").await;
+    let messages = mail.wait_for(2).await;
+    let mut to: Vec<&str> = messages.iter().map(|m| header(m, "To")).collect();
+    to.sort_unstable();
+    assert_eq!(to, [ADMIN, "ed@example.org"]);
+    assert!(header(&messages[0], "Subject").contains("Review requested: Spring"));
+    assert!(messages[0].contains(&server.url(&format!("/admin/posts/{first}/edit"))));
+
+    assert_eq!(
+        save_post(&editor, &server, first, &[], "publish")
+            .await
+            .status(),
+        303
+    );
+    let messages = mail.wait_for(3).await;
+    assert_eq!(header(&messages[2], "To"), "au@example.org");
+    assert!(header(&messages[2], "Subject").contains("Published: Spring"));
+
+    // Both opt out: the author of publications, the editor of review requests.
+    let profile = get_page(&author, &server.url("/admin/profile"), 200).await;
+    assert!(profile.contains("name=\"own_published\""), "{profile}");
+    assert!(
+        !profile.contains("name=\"review_requests\" type=\"checkbox\""),
+        "authors review nothing"
+    );
+    let saved = post_form(&author, &server, "/admin/profile/mail", &author_csrf, &[]).await;
+    assert_eq!(saved.status(), 303);
+    let saved = post_form(
+        &editor,
+        &server,
+        "/admin/profile/mail",
+        &editor_csrf,
+        &[("own_published", "on")],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    let profile = get_page(&editor, &server.url("/admin/profile"), 200).await;
+    let at = profile
+        .find("id=\"review_requests\"")
+        .expect("editors choose");
+    let tag = &profile[at..at + profile[at..].find('>').unwrap()];
+    assert!(!tag.contains("checked"), "{tag}");
+
+    let second = submit("Summer").await;
+    assert_eq!(
+        save_post(&editor, &server, second, &[], "publish")
+            .await
+            .status(),
+        303
+    );
+    submit("Autumn").await;
+    // Mail goes out in order: anything for the opted-out would come before the last one.
+    let messages = mail.wait_for(5).await;
+    let rest: Vec<(&str, &str)> = messages[3..]
+        .iter()
+        .map(|m| (header(m, "To"), header(m, "Subject")))
+        .collect();
+    assert_eq!(
+        rest,
+        [
+            (ADMIN, "Review requested: Summer"),
+            (ADMIN, "Review requested: Autumn")
+        ]
+    );
 }
