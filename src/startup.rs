@@ -134,6 +134,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         address = %local_addr,
         database = %config.storage.database.redacted(),
         workers = config.workers,
+        mail = %config.mail.as_ref().map_or_else(|| "off".to_owned(), crate::config::MailSettings::server),
         startup_ms = started.elapsed().as_millis() as u64,
         "ready"
     );
