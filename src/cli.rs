@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::config::{GlobalArgs, StorageConfig, UserCommand};
+use crate::config::{GlobalArgs, MailCommand, MailSettings, StorageConfig, UserCommand};
 use crate::db::{self, DbConnection, DbPool};
 use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::{Email, Role, counted, password};
@@ -11,6 +11,35 @@ use crate::error::AppError;
 use crate::state;
 use crate::store::password_resets::{self, ResetLink};
 use crate::store::users::{self, NewUser};
+
+/// `folio mail test`: one message sent now, not queued, and the server's answer printed.
+pub fn mail(command: MailCommand) -> Result<(), String> {
+    match command {
+        MailCommand::Test { to, mail } => {
+            let settings = MailSettings::from_args(&mail)?.ok_or(
+                "no mail settings: set FOLIO_SMTP_URL and FOLIO_MAIL_FROM (or --smtp-url and --mail-from)",
+            )?;
+            let site = settings.from.name.clone().unwrap_or_else(|| "Folio".into());
+            let message = crate::mail::test(&site)
+                .to(to.trim())
+                .map_err(|e| format!("cannot write the test message: {e}"))?;
+            match crate::mail::send(&settings, &message) {
+                Ok(answer) => {
+                    println!(
+                        "Sent a test message to {} through {}. The server answered: {answer}",
+                        message.to,
+                        settings.server()
+                    );
+                    Ok(())
+                }
+                Err(failure) => Err(format!(
+                    "the test message was not sent: {}",
+                    failure.message
+                )),
+            }
+        }
+    }
+}
 
 pub fn migrate(global: &GlobalArgs) -> Result<(), String> {
     let storage = StorageConfig::from_args(global)?;

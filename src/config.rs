@@ -161,8 +161,35 @@ pub struct ServeArgs {
     /// refused unless the server binds a loopback address.
     #[arg(skip = std::env::var_os("FOLIO_TEST_CLOCK_FILE").map(PathBuf::from))]
     pub test_clock_file: Option<PathBuf>,
+
+    /// For Folio's own tests only: milliseconds before a failed job (a mail the server
+    /// refused) is tried again, instead of 5 s doubling up to 5 min. No flag, hidden from
+    /// --help, refused unless the server binds a loopback address.
+    #[arg(skip = std::env::var("FOLIO_TEST_JOB_RETRY_MS").ok())]
+    pub test_job_retry_ms: Option<String>,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
+/// How Folio sends mail (password recovery, invitations, notifications).
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for outgoing mail, as a URL: `smtps://USER:PASS@mail.example.org` (TLS
+    /// from the start, port 465), `smtp://USER:PASS@mail.example.org:587?tls=required`
+    /// (STARTTLS), or `smtp://127.0.0.1:25` for an unencrypted local relay. Unset: Folio
+    /// sends no mail; links are shown to copy.
+    #[arg(long, env = "FOLIO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of Folio's mail, e.g. `Site Name <site@example.org>`. Needed with
+    /// --smtp-url.
+    #[arg(long, env = "FOLIO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+// Parsed once at start: the size of the serve variant doesn't matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (the default).
@@ -172,6 +199,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the mail settings.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Write the whole site (users, posts and pages with revisions, tags, media, settings,
     /// redirects) to one portable archive that `folio import` loads into either backend.
     Export {
@@ -294,6 +324,19 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send one test message now (not through the queue) and print what the mail server
+    /// answered; exits with 1 if it refused or could not be reached.
+    Test {
+        /// Where to send it.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+}
+
 fn parse_role(raw: &str) -> Result<Role, String> {
     raw.parse()
 }
@@ -348,6 +391,95 @@ pub struct ServeConfig {
     pub metrics_token: Option<String>,
     /// Tests only: the file that moves the clock (checked: loopback bind).
     pub test_clock_file: Option<PathBuf>,
+    /// Tests only: a fixed wait before a failed job is retried (checked: loopback bind).
+    pub test_job_retry: Option<Duration>,
+    /// Outgoing mail; None: no mail is sent.
+    pub mail: Option<MailSettings>,
+}
+
+/// Validated mail settings: the SMTP server and the sender.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// The URL as given (with its password): lettre builds the transport from it.
+    pub smtp_url: String,
+    pub from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &redact_url(&self.smtp_url))
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl MailSettings {
+    /// Both settings or neither; each checked here, so a typo stops the start with one
+    /// line instead of failing the first mail an hour later.
+    pub fn from_args(args: &MailArgs) -> Result<Option<Self>, String> {
+        let url = args
+            .smtp_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let from = args
+            .mail_from
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty());
+        let (url, from) = match (url, from) {
+            (None, None) => return Ok(None),
+            (Some(_), None) => {
+                return Err(
+                    "FOLIO_MAIL_FROM: set the sender too, e.g. `Site Name <site@example.org>`"
+                        .into(),
+                );
+            }
+            (None, Some(_)) => {
+                return Err("FOLIO_SMTP_URL: set the mail server too, e.g. `smtps://user:pass@mail.example.org`".into());
+            }
+            (Some(url), Some(from)) => (url, from),
+        };
+        let parsed = url::Url::parse(url).map_err(|e| {
+            format!(
+                "FOLIO_SMTP_URL: not a URL ({e}); expected e.g. smtps://user:pass@mail.example.org"
+            )
+        })?;
+        if !matches!(parsed.scheme(), "smtp" | "smtps") {
+            return Err(format!(
+                "FOLIO_SMTP_URL: `{}` must start with smtp:// or smtps://",
+                redact_url(url)
+            ));
+        }
+        lettre::SmtpTransport::from_url(url)
+            .map_err(|e| format!("FOLIO_SMTP_URL: `{}`: {e}", redact_url(url)))?;
+        let from = from.parse::<lettre::message::Mailbox>().map_err(|e| {
+            format!("FOLIO_MAIL_FROM: `{from}` is not an address ({e}); expected e.g. `Site Name <site@example.org>`")
+        })?;
+        Ok(Some(Self {
+            smtp_url: url.to_owned(),
+            from,
+        }))
+    }
+
+    /// The server's URL without its password, for logs and pages.
+    pub fn server(&self) -> String {
+        redact_url(&self.smtp_url)
+    }
+}
+
+/// A URL with its password replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 /// How long a login lasts.
@@ -472,6 +604,16 @@ impl ServeConfig {
                     .map_err(|_| "FOLIO_TEST_JOB_DELAY_MS: a number of milliseconds".to_owned())?,
             ),
         };
+        let test_job_retry = match serve.test_job_retry_ms.as_deref() {
+            None => None,
+            Some(_) if !binds_loopback(&serve.bind) => {
+                return Err("FOLIO_TEST_JOB_RETRY_MS is for tests only: refused unless FOLIO_BIND is a loopback address (127.0.0.1 or [::1])".into());
+            }
+            Some(ms) => Some(Duration::from_millis(ms.trim().parse().map_err(|_| {
+                "FOLIO_TEST_JOB_RETRY_MS: a number of milliseconds".to_owned()
+            })?)),
+        };
+        let mail = MailSettings::from_args(&serve.mail)?;
         Ok(Self {
             storage,
             bind: serve.bind.trim().to_owned(),
@@ -499,6 +641,8 @@ impl ServeConfig {
                 .map_err(|e| format!("FOLIO_METRICS_TOKEN: {e}"))?
                 .flatten(),
             test_clock_file: serve.test_clock_file.clone(),
+            test_job_retry,
+            mail,
         })
     }
 }
@@ -613,6 +757,44 @@ mod tests {
             storage.database,
             DatabaseUrl::Sqlite(PathBuf::from("folio-data/folio.db"))
         );
+    }
+
+    #[test]
+    fn mail_needs_a_server_and_a_sender_or_neither() {
+        let settings = |url: Option<&str>, from: Option<&str>| {
+            MailSettings::from_args(&MailArgs {
+                smtp_url: url.map(str::to_owned),
+                mail_from: from.map(str::to_owned),
+            })
+        };
+        assert!(settings(None, None).unwrap().is_none());
+        assert!(settings(Some(" "), None).unwrap().is_none());
+        let both = settings(
+            Some("smtps://user:secret@mail.example.org"),
+            Some("My Site <site@example.org>"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(both.from.email.to_string(), "site@example.org");
+        assert!(!both.server().contains("secret"), "{}", both.server());
+        assert!(!format!("{both:?}").contains("secret"));
+        assert!(settings(Some("smtp://127.0.0.1:2525"), Some("site@example.org")).is_ok());
+        for (url, from, error) in [
+            (Some("smtp://h"), None, "FOLIO_MAIL_FROM"),
+            (None, Some("a@b.org"), "FOLIO_SMTP_URL"),
+            (Some("mail.example.org"), Some("a@b.org"), "FOLIO_SMTP_URL"),
+            (Some("https://mail.example.org"), Some("a@b.org"), "smtp://"),
+            (
+                Some("smtp://h?tls=sometimes"),
+                Some("a@b.org"),
+                "FOLIO_SMTP_URL",
+            ),
+            (Some("smtp://h"), Some("not an address"), "FOLIO_MAIL_FROM"),
+        ] {
+            let refused = settings(url, from).unwrap_err();
+            assert!(refused.contains(error), "{url:?} {from:?}: {refused}");
+            assert!(!refused.contains('\n'));
+        }
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct RunnerSettings {
     /// Tests only (`FOLIO_TEST_JOB_DELAY_MS`): a pause after claiming a job, before its
     /// work starts, heartbeats going on, so a test can stop the node while a job runs.
     pub test_delay: Duration,
+    /// Tests only (`FOLIO_TEST_JOB_RETRY_MS`): a fixed wait before a failed job is tried
+    /// again, instead of `store::jobs::backoff`.
+    pub test_retry: Option<Duration>,
 }
 
 /// The running runner: stop it with [`Runner::stop`].
@@ -182,7 +185,7 @@ async fn run_job(
                     message: "the job stopped unexpectedly; nothing was kept".into(),
                     retry: false,
                 });
-                finish(state, &job, &claim, outcome).await;
+                finish(state, &job, &claim, outcome, settings.test_retry).await;
                 return;
             }
             () = &mut delay, if !started => started = true,
@@ -253,6 +256,15 @@ fn start_thread(
                             }
                         }
                     }
+                    crate::store::outbox::KIND => {
+                        current.set("Sending", 0, 1);
+                        match crate::mail::run(&mut conn, state.mail.as_ref(), &job, &claim) {
+                            crate::mail::Outcome::Done => Ended::Done,
+                            crate::mail::Outcome::Failed { message, retry } => {
+                                Ended::Failed { message, retry }
+                            }
+                        }
+                    }
                     other => Ended::Failed {
                         message: format!("this server does not know jobs of kind {other}"),
                         retry: false,
@@ -266,7 +278,13 @@ fn start_thread(
     }
 }
 
-async fn finish(state: &web::Data<AppState>, job: &Job, claim: &jobs::Claim, outcome: Ended) {
+async fn finish(
+    state: &web::Data<AppState>,
+    job: &Job,
+    claim: &jobs::Claim,
+    outcome: Ended,
+    test_retry: Option<Duration>,
+) {
     match outcome {
         Ended::Done => {
             tracing::info!(job = job.id, kind = %job.kind, "job done");
@@ -280,8 +298,11 @@ async fn finish(state: &web::Data<AppState>, job: &Job, claim: &jobs::Claim, out
         Ended::Failed { message, retry } => {
             let failed = claim.clone();
             let text = message.clone();
+            let wait = test_retry
+                .and_then(|wait| chrono::Duration::from_std(wait).ok())
+                .unwrap_or_else(|| jobs::backoff(claim.attempt));
             match db::run(&state.pool, move |conn| {
-                Ok(jobs::fail(conn, &failed, &text, retry, now())?)
+                Ok(jobs::fail(conn, &failed, &text, retry, wait, now())?)
             })
             .await
             {

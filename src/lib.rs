@@ -16,6 +16,7 @@ pub mod export;
 pub mod feeds;
 pub mod freshness;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod middleware;

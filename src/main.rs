@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(serve_args)) => serve(&args.global, &serve_args),
         Some(Command::Migrate) => cli::migrate(&args.global),
         Some(Command::User(command)) => cli::user(&args.global, command),
+        Some(Command::Mail(command)) => cli::mail(command),
         Some(Command::Seed { posts, force }) => cli::seed(&args.global, posts, force),
         Some(Command::Backup { output, force }) => cli::backup(&args.global, &output, force),
         Some(Command::Export {

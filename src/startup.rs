@@ -78,6 +78,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             max_upload_bytes: config.max_upload_bytes,
         },
         jobs: crate::state::Jobs::new(),
+        mail: config.mail.clone(),
     });
     crate::metrics::started(
         config.storage.database.backend_name(),
@@ -125,6 +126,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             lease: config.job_lease,
             poll: std::time::Duration::from_secs(1),
             test_delay: config.test_job_delay,
+            test_retry: config.test_job_retry,
         },
     );
 
@@ -132,6 +134,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         address = %local_addr,
         database = %config.storage.database.redacted(),
         workers = config.workers,
+        mail = %config.mail.as_ref().map_or_else(|| "off".to_owned(), crate::config::MailSettings::server),
         startup_ms = started.elapsed().as_millis() as u64,
         "ready"
     );

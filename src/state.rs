@@ -21,6 +21,8 @@ pub struct AppState {
     pub changes: ChangesSeen,
     pub media: MediaConfig,
     pub jobs: Jobs,
+    /// Outgoing mail (None: not configured; links are shown to copy instead).
+    pub mail: Option<crate::config::MailSettings>,
 }
 
 /// This node's side of the job table (`store::jobs`, run by `jobs`): the id its claims

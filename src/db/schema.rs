@@ -231,6 +231,18 @@ diesel::joinable!(redirects -> posts (post_id));
 diesel::joinable!(imported_items -> posts (post_id));
 diesel::joinable!(imported_items -> media (media_id));
 
+diesel::table! {
+    /// Notification mails a user turned off or on (no row: all on).
+    mail_preferences (user_id) {
+        user_id -> Integer,
+        review_requests -> Bool,
+        own_published -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mail_preferences -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     media,
@@ -248,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     two_factor,
     recovery_codes,
+    mail_preferences,
 );

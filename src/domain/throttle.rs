@@ -29,6 +29,24 @@ pub const PER_ADDRESS: Policy = Policy {
     forget_after: TimeDelta::hours(1),
 };
 
+/// Password reset mails asked for one address (whether or not it has an account): a few
+/// an hour, so nobody fills a mailbox with them.
+pub const RESET_PER_ACCOUNT: Policy = Policy {
+    free_failures: 3,
+    first_lock: TimeDelta::minutes(15),
+    max_lock: TimeDelta::hours(1),
+    forget_after: TimeDelta::hours(1),
+};
+
+/// Password reset requests from one client address: room for a shared office, not for
+/// mailing the whole user list.
+pub const RESET_PER_ADDRESS: Policy = Policy {
+    free_failures: 10,
+    first_lock: TimeDelta::minutes(15),
+    max_lock: TimeDelta::hours(1),
+    forget_after: TimeDelta::hours(1),
+};
+
 impl Policy {
     /// How long to lock after the `failures`-th consecutive failure (None: not yet).
     pub fn lock_after(&self, failures: i32) -> Option<TimeDelta> {
@@ -52,6 +70,17 @@ mod tests {
         assert_eq!(PER_ACCOUNT.lock_after(5), Some(TimeDelta::seconds(30)));
         assert_eq!(PER_ACCOUNT.lock_after(6), Some(TimeDelta::seconds(60)));
         assert_eq!(PER_ACCOUNT.lock_after(7), Some(TimeDelta::seconds(120)));
+    }
+
+    #[test]
+    fn reset_mails_stop_after_three_an_hour_per_address() {
+        assert_eq!(RESET_PER_ACCOUNT.lock_after(2), None);
+        assert_eq!(
+            RESET_PER_ACCOUNT.lock_after(3),
+            Some(TimeDelta::minutes(15))
+        );
+        assert_eq!(RESET_PER_ACCOUNT.lock_after(9), Some(TimeDelta::hours(1)));
+        assert_eq!(RESET_PER_ADDRESS.lock_after(9), None);
     }
 
     #[test]

@@ -3,14 +3,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::Utc;
 
-use crate::auth::CurrentUser;
+use crate::auth::{self, CurrentUser};
 use crate::db;
 use crate::domain::permissions::{Action, Ownership, can};
 use crate::domain::post::Kind;
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::store::outbox;
 use crate::store::posts::{self, ListFilter, Sort, StageFilter};
-use crate::views::{self, AdminNav, DashboardPage, PostListItem};
+use crate::views::{self, AdminNav, DashboardPage, MailPage, MailSummary, PostListItem};
 
 /// Counts by status, one's recent drafts, and for editors the review queue and what is
 /// scheduled.
@@ -35,7 +36,8 @@ pub async fn dashboard(
         limit,
     };
     let tz = state.time_zone().await?;
-    let (counts, drafts, queue, upcoming, tz) = db::run(&state.pool, move |conn| {
+    let admin = can(user.role(), Action::ManageSettings, Ownership::Site);
+    let (counts, drafts, queue, upcoming, tz, outbox_counts) = db::run(&state.pool, move |conn| {
         let counts = posts::counts(conn, Kind::Post, (!everyone).then_some(me), now)?;
         let drafts = posts::list(
             conn,
@@ -65,7 +67,12 @@ pub async fn dashboard(
         } else {
             (None, None)
         };
-        Ok((counts, drafts, queue, upcoming, tz))
+        let outbox_counts = if admin {
+            Some(outbox::counts(conn)?)
+        } else {
+            None
+        };
+        Ok((counts, drafts, queue, upcoming, tz, outbox_counts))
     })
     .await?;
     let items = |rows: Vec<posts::ListRow>| {
@@ -81,7 +88,30 @@ pub async fn dashboard(
         review_queue: queue.map(items),
         upcoming: upcoming.map(items),
         can_write_pages: can(user.role(), Action::ManagePages, Ownership::Site),
+        mail: outbox_counts.map(|counts| MailSummary {
+            server: state.mail.as_ref().map(crate::config::MailSettings::server),
+            counts,
+        }),
         user,
+    };
+    views::html(StatusCode::OK, &page)
+}
+
+/// The outbox: the newest messages, whether they went out, and the mail server's last
+/// answer (admins only).
+#[get("/admin/mail")]
+pub async fn mail_log(
+    CurrentUser(user): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> AppResult<HttpResponse> {
+    auth::require(&user, Action::ManageSettings, Ownership::Site)?;
+    let messages = db::run(&state.pool, |conn| Ok(outbox::recent(conn, 100)?)).await?;
+    let page = MailPage {
+        nav: AdminNav::new(&user, &session, &state).await?,
+        server: state.mail.as_ref().map(crate::config::MailSettings::server),
+        from: state.mail.as_ref().map(|m| m.from.to_string()),
+        messages,
     };
     views::html(StatusCode::OK, &page)
 }

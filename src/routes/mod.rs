@@ -16,6 +16,7 @@ pub mod posts;
 pub mod preview;
 pub mod profile;
 pub mod public;
+pub mod recovery;
 pub mod respond;
 pub mod revisions;
 pub mod settings;
@@ -40,11 +41,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login::show_code)
         .service(login::submit_code)
         .service(login::logout)
+        .service(recovery::show)
+        .service(recovery::request)
         .service(admin::dashboard)
+        .service(admin::mail_log)
         .service(users::list)
         .service(users::invite_form)
         .service(users::invite)
         .service(users::revoke_invitation)
+        .service(users::resend_invitation)
         .service(users::edit)
         .service(users::change_role)
         .service(users::disable)
@@ -63,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(two_factor::show)
         .service(two_factor::enable)
         .service(two_factor::disable)
+        .service(profile::update_mail)
         .service(audit::list)
         .service(posts::list_posts)
         .service(posts::list_pages)

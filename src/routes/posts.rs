@@ -643,6 +643,23 @@ async fn save(
             })))
         }
         Ok(saved) => {
+            crate::mail::after_post_change(
+                &state,
+                crate::mail::PostEvent {
+                    post_id: saved.id,
+                    title: form.title.clone(),
+                    slug: saved.slug.clone(),
+                    author_id: existing.as_ref().map_or(user.id, |post| post.author_id),
+                    actor_id: user.id,
+                    actor_name: user.display_name.clone(),
+                    submitted: matches!(transition.change, Change::Submitted),
+                    published: matches!(
+                        transition.change,
+                        Change::Published | Change::PublishedAsTimePassed
+                    ),
+                },
+            )
+            .await;
             auth::set_flash(&session, saved_message(transition.change, tz))?;
             Ok(redirect(&format!("/admin/posts/{}/edit", saved.id)))
         }

@@ -12,12 +12,20 @@ use crate::domain::{Email, password, slug};
 use crate::error::AppResult;
 use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
-use crate::store::profile;
 use crate::store::users::{Profile, User};
+use crate::store::{notifications, profile};
 use crate::views::{self, AdminNav, FormErrors, ProfilePage};
 
 async fn page(me: &User, session: &Session, state: &AppState) -> AppResult<ProfilePage> {
+    let mail_preferences = if state.mail.is_some() {
+        let id = me.id;
+        Some(db::run(&state.pool, move |conn| Ok(notifications::get(conn, id)?)).await?)
+    } else {
+        None
+    };
     Ok(ProfilePage {
+        mail_preferences,
+        reviews: me.role() >= crate::domain::Role::Editor,
         nav: AdminNav::new(me, session, state).await?,
         display_name: me.display_name.clone(),
         slug: me.slug.clone(),
@@ -208,4 +216,33 @@ pub async fn logout_everywhere(
     auth::log_out(&req, &session).await?;
     auth::set_flash(&session, "You were logged out everywhere, here too.")?;
     Ok(redirect("/admin/login"))
+}
+
+#[derive(Deserialize)]
+pub struct MailForm {
+    #[serde(default)]
+    review_requests: Option<String>,
+    #[serde(default)]
+    own_published: Option<String>,
+}
+
+/// Which notification mails one gets (unticked boxes are not sent: off).
+#[post("/admin/profile/mail")]
+pub async fn update_mail(
+    CurrentUser(me): CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<MailForm>,
+) -> AppResult<HttpResponse> {
+    let wanted = notifications::Preferences {
+        review_requests: form.review_requests.is_some(),
+        own_published: form.own_published.is_some(),
+    };
+    let id = me.id;
+    db::run(&state.pool, move |conn| {
+        Ok(notifications::set(conn, id, wanted)?)
+    })
+    .await?;
+    auth::set_flash(&session, "Your mail choices were saved.")?;
+    Ok(redirect("/admin/profile"))
 }

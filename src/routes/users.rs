@@ -15,6 +15,7 @@ use crate::routes::respond::{redirect, relogin};
 use crate::state::AppState;
 use crate::store::accounts::{self, Actor, Change, DeleteOutcome};
 use crate::store::invitations::{self, Invite, InviteOutcome, WithdrawOutcome};
+use crate::store::outbox;
 use crate::store::password_resets::{self, ResetLink};
 use crate::store::tokens;
 use crate::store::users::{self, User};
@@ -138,17 +139,69 @@ pub async fn invite(
         }
     };
 
-    let link = link_to(&state, "/admin/invite", &token)?;
+    invited_page(&state, &me, &session, &email, role, &token).await
+}
+
+/// The page after an invitation was made (or made again): its link to copy, and whether
+/// it was mailed.
+async fn invited_page(
+    state: &AppState,
+    me: &User,
+    session: &Session,
+    email: &Email,
+    role: Role,
+    token: &str,
+) -> AppResult<HttpResponse> {
+    let link = link_to(state, "/admin/invite", token)?;
+    let mailed = mail_invitation(state, me, email, role, &link).await?;
+    let explanation = if mailed {
+        format!(
+            "An invitation mail with this link is on its way to {email}. The link makes them \
+             {role}, works once, and expires in 7 days. You can also copy it and send it yourself."
+        )
+    } else {
+        format!(
+            "Send this link to {email} (this site does not send mail). It makes them {role}, \
+             works once, and expires in 7 days."
+        )
+    };
     let page = LinkCreatedPage {
-        nav: AdminNav::new(&me, &session, &state).await?,
+        nav: AdminNav::new(me, session, state).await?,
         title: format!("Invitation for {email}"),
-        explanation: format!(
-            "Send this link to {email}. It makes them {role}, works once, and expires in 7 days."
-        ),
+        explanation,
         link,
         back: ("/admin/users".into(), "Back to users".into()),
     };
     views::html(StatusCode::CREATED, &page)
+}
+
+/// Queues the invitation mail when the site sends mail; `false` when it doesn't.
+async fn mail_invitation(
+    state: &AppState,
+    me: &User,
+    email: &Email,
+    role: Role,
+    link: &str,
+) -> AppResult<bool> {
+    if state.mail.is_none() {
+        return Ok(false);
+    }
+    let site = state
+        .settings
+        .get(&state.pool)
+        .await?
+        .settings
+        .title
+        .clone();
+    let message =
+        crate::mail::invitation(&site, &me.display_name, role.as_str(), link).to(email.as_str())?;
+    let sender = me.id;
+    db::run(&state.pool, move |conn| {
+        outbox::queue(conn, &message, Some(sender))
+    })
+    .await?;
+    state.jobs.wake.notify_one();
+    Ok(true)
 }
 
 async fn invite_form_again(
@@ -176,6 +229,66 @@ fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
         .map_err(|e| AppError::internal(format!("bad link path {path}"), e))?;
     link.query_pairs_mut().append_pair("token", token);
     Ok(link.to_string())
+}
+
+/// Sends a pending invitation again: a new link (the old one stops working), mailed when
+/// the site sends mail, shown either way.
+#[post("/admin/invitations/{id}/resend")]
+pub async fn resend_invitation(
+    CurrentUser(me): CurrentUser,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    id: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    auth::require(&me, Action::InviteContributorOrAuthor, Ownership::Site)?;
+    let id = id.into_inner();
+    let pending = db::run(&state.pool, move |conn| Ok(tokens::find(conn, id)?))
+        .await?
+        .filter(|t| t.purpose == tokens::PURPOSE_INVITATION)
+        .ok_or_else(AppError::not_found)?;
+    if pending.used_at.is_some() || pending.revoked_at.is_some() {
+        return Err(AppError::Conflict(
+            "That invitation was already used or withdrawn.".into(),
+        ));
+    }
+    let role = pending.role.as_deref().and_then(|r| r.parse::<Role>().ok());
+    let email = pending.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let (Some(role), Some(email)) = (role, email) else {
+        return Err(AppError::Internal(format!("invitation {id} is malformed")));
+    };
+    if !permissions::may_invite(me.role(), role) {
+        return Err(AppError::Forbidden(format!(
+            "Only an admin can resend an invitation for an {role}."
+        )));
+    }
+    let address = auth::client_address(&req, state.trust_proxy);
+    let (inviter_id, inviter_role) = (me.id, me.role());
+    let invitee = email.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        invitations::invite(
+            conn,
+            &Invite {
+                email: &invitee,
+                role,
+                inviter_id,
+                inviter_role,
+                address: &address,
+            },
+        )
+    })
+    .await?;
+    match outcome {
+        InviteOutcome::Created(token) => {
+            invited_page(&state, &me, &session, &email, role, &token).await
+        }
+        InviteOutcome::AlreadyHasAccount => Err(AppError::Conflict(format!(
+            "{email} already has an account."
+        ))),
+        InviteOutcome::PendingNeedsAdmin(pending) => Err(AppError::Forbidden(format!(
+            "Only an admin can replace the pending invitation for {email} (as {pending})."
+        ))),
+    }
 }
 
 #[post("/admin/invitations/{id}/revoke")]

@@ -34,6 +34,7 @@ pub const NOT_WATCHED: &[&str] = &[
     "imported_items",
     "site_changes",
     "jobs",
+    "mail_preferences",
 ];
 
 /// The counter's current value (a primary-key read of one row).

@@ -201,13 +201,14 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// Records a failure. With `retry` and attempts left, the job is queued again after
-/// [`backoff`]; otherwise it is `failed` for good. Returns the new state, or `None` if the
-/// claim was lost.
+/// `wait` (normally [`backoff`]); otherwise it is `failed` for good. Returns the new state,
+/// or `None` if the claim was lost.
 pub fn fail(
     conn: &mut DbConnection,
     claim: &Claim,
     error: &str,
     retry: bool,
+    wait: Duration,
     now: NaiveDateTime,
 ) -> QueryResult<Option<&'static str>> {
     db::write_transaction(conn, |conn| {
@@ -226,7 +227,7 @@ pub fn fail(
                 jobs::error.eq(error),
                 jobs::claimed_by.eq(None::<String>),
                 jobs::heartbeat_at.eq(None::<NaiveDateTime>),
-                jobs::run_after.eq(now + backoff(claim.attempt)),
+                jobs::run_after.eq(now + wait),
                 jobs::progress_phase.eq(if again {
                     "Waiting to try again"
                 } else {

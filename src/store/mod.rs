@@ -12,6 +12,8 @@ pub mod invitations;
 pub mod jobs;
 pub mod logins;
 pub mod media;
+pub mod notifications;
+pub mod outbox;
 pub mod password_resets;
 pub mod posts;
 pub mod profile;

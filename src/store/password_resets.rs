@@ -3,10 +3,83 @@
 //! in one write transaction.
 
 use crate::db::{self, DbConnection};
+use crate::domain::Email;
+use crate::domain::throttle::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
+use crate::store::outbox::{self, Outgoing};
 use crate::store::tokens::{self, NewLink};
 use crate::store::users::{self, User};
+use crate::store::{audit, throttle};
+
+/// How long a link mailed from "Forgot password?" works (an admin's link: 7 days).
+pub const MAILED_LINK_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Counts a "Forgot password?" request against the typed address and the client
+/// address; `Some(seconds)` while either is locked (nothing counted then). The same work
+/// whether or not the address has an account.
+pub fn count_request(
+    conn: &mut DbConnection,
+    typed_email: &str,
+    address: &str,
+) -> AppResult<Option<i64>> {
+    let account_key = format!("reset-{}", throttle::account_key(typed_email));
+    let address_key = format!("reset-{}", throttle::address_key(address));
+    db::write_transaction(conn, |conn| {
+        throttle::lock_counters(conn)?;
+        let now = chrono::Utc::now().naive_utc();
+        let locked = throttle::locked_for(conn, &account_key, now)?.max(throttle::locked_for(
+            conn,
+            &address_key,
+            now,
+        )?);
+        if locked.is_some() {
+            return Ok(locked);
+        }
+        throttle::reserve(conn, &account_key, &RESET_PER_ACCOUNT, now)?;
+        throttle::reserve(conn, &address_key, &RESET_PER_ADDRESS, now)?;
+        Ok(None)
+    })
+}
+
+/// "Forgot password?": if `email` belongs to an enabled account, makes a one-hour reset
+/// link (withdrawing its earlier ones), queues the mail `letter` writes around it and
+/// records the request, in one transaction. `false`: no such account, nothing done.
+pub fn request_by_mail(
+    conn: &mut DbConnection,
+    email: &Email,
+    address: &str,
+    letter: impl FnOnce(&str) -> AppResult<Outgoing>,
+) -> AppResult<bool> {
+    db::write_transaction(conn, |conn| {
+        let Some(user) = users::find_by_email(conn, email)?.filter(User::is_active) else {
+            return Ok(false);
+        };
+        tokens::revoke_pending(conn, tokens::PURPOSE_PASSWORD_RESET, None, Some(user.id))?;
+        let token = tokens::create_link_valid_for(
+            conn,
+            &NewLink {
+                purpose: tokens::PURPOSE_PASSWORD_RESET,
+                user_id: Some(user.id),
+                email: Some(&user.email),
+                role: None,
+                created_by: None,
+            },
+            MAILED_LINK_LIFETIME,
+        )?;
+        outbox::queue(conn, &letter(&token)?, None)?;
+        audit::record(
+            conn,
+            &audit::Entry {
+                actor_id: None,
+                action: "password_reset.mailed",
+                target: ("user", Some(user.id)),
+                detail: &user.email,
+                ip_address: Some(address),
+            },
+        )?;
+        Ok(true)
+    })
+}
 
 /// A reset link to make: for whom, by whom (None from the command line), from where.
 pub struct ResetLink<'a> {

@@ -120,6 +120,15 @@ pub struct NewLink<'a> {
 
 /// Stores the link's hash and returns the secret.
 pub fn create_link(conn: &mut DbConnection, link: &NewLink<'_>) -> AppResult<String> {
+    create_link_valid_for(conn, link, LINK_LIFETIME)
+}
+
+/// [`create_link`] good for `lifetime` instead.
+pub fn create_link_valid_for(
+    conn: &mut DbConnection,
+    link: &NewLink<'_>,
+    lifetime: chrono::TimeDelta,
+) -> AppResult<String> {
     let token =
         secrets::random_token().map_err(|e| AppError::internal("no randomness for a link", e))?;
     let now = Utc::now().naive_utc();
@@ -132,7 +141,7 @@ pub fn create_link(conn: &mut DbConnection, link: &NewLink<'_>) -> AppResult<Str
             tokens::role.eq(link.role),
             tokens::created_by.eq(link.created_by),
             tokens::created_at.eq(now),
-            tokens::expires_at.eq(now + LINK_LIFETIME),
+            tokens::expires_at.eq(now + lifetime),
         ))
         .execute(conn)?;
     Ok(token)

@@ -195,6 +195,19 @@ pub struct SetupPage {
     pub errors: FormErrors,
 }
 
+/// "Forgot password?": the form, or what happened to the request.
+#[derive(Template)]
+#[template(path = "admin/forgot_password.html")]
+pub struct ForgotPasswordPage {
+    pub csrf: String,
+    pub email: String,
+    pub errors: FormErrors,
+    /// Whether this site sends mail at all (otherwise: ask an administrator).
+    pub mail_configured: bool,
+    /// The answer to a request, the same whether or not the address has an account.
+    pub answer: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "admin/login.html")]
 pub struct LoginPage {
@@ -275,6 +288,25 @@ pub struct DashboardPage {
     pub review_queue: Option<Vec<PostListItem>>,
     pub upcoming: Option<Vec<PostListItem>>,
     pub can_write_pages: bool,
+    /// Admins only: the outbox at a glance.
+    pub mail: Option<MailSummary>,
+}
+
+/// The dashboard's line about mail.
+pub struct MailSummary {
+    /// The SMTP server without its password; None: this site sends no mail.
+    pub server: Option<String>,
+    pub counts: crate::store::outbox::Counts,
+}
+
+/// /admin/mail: recent messages and what the server answered.
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+pub struct MailPage {
+    pub nav: AdminNav,
+    pub server: Option<String>,
+    pub from: Option<String>,
+    pub messages: Vec<crate::store::outbox::Entry>,
 }
 
 /// A post as lists show it.
@@ -544,6 +576,10 @@ pub struct ProfilePage {
     pub role: String,
     pub errors: FormErrors,
     pub password_errors: FormErrors,
+    /// The notification mails this user gets; None: the site sends no mail.
+    pub mail_preferences: Option<crate::store::notifications::Preferences>,
+    /// Editors and admins are asked about review requests.
+    pub reviews: bool,
 }
 
 #[derive(Template)]

@@ -22,6 +22,7 @@ mod feeds;
 mod freshness;
 mod jobs;
 mod limits;
+mod mail;
 mod media;
 mod metrics;
 mod outage;
