@@ -79,6 +79,8 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
     route("POST", "/admin/login", Public),
     route("GET", "/admin/login/code", Public),
     route("POST", "/admin/login/code", Public),
+    route("GET", "/admin/forgot-password", Public),
+    route("POST", "/admin/forgot-password", Public),
     route("POST", "/admin/logout", Public),
     route("GET", "/admin/invite", Public),
     route("POST", "/admin/invite", Public),
@@ -103,6 +105,8 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
     ),
     route("POST", "/admin/profile/logout-everywhere", LoggedIn),
     route("GET", "/admin/profile/two-factor", LoggedIn),
+    route("POST", "/admin/profile/mail", LoggedIn),
+    route("GET", "/admin/mail", AtLeast(Role::Admin)),
     on(
         "POST",
         "/admin/profile/two-factor",
@@ -169,6 +173,13 @@ pub const ADMIN_ROUTES: &[RouteAccess] = &[
         AtLeast(Role::Editor),
         Target::None,
         &[("email", "invitee@example.org"), ("role", "contributor")],
+    ),
+    on(
+        "POST",
+        "/admin/invitations/{id}/resend",
+        AtLeast(Role::Editor),
+        Target::Invitation,
+        &[],
     ),
     on(
         "POST",
