@@ -471,3 +471,62 @@ async fn on_a_phone_write_and_preview_toggle_and_the_actions_stay_in_reach() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(folio_browser_tests),
+    ignore = "set FOLIO_BROWSER_TESTS=1 (and install chromium, chromium-driver) to run the browser journeys"
+)]
+async fn after_publishing_the_view_links_lead_to_the_public_post() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (_site, server) = started_site().await;
+    journey("editor_view_link", &browser, |client| async move {
+        log_in(client, &server, "author@example.org").await;
+        client.goto(&server.url("/admin/posts/new")).await.unwrap();
+        fill(client, "#title", "Harbour lights").await;
+        fill(client, "#body", "The lights come on at dusk.").await;
+        assert!(
+            client.find(Locator::Css(".view-link")).await.is_err(),
+            "no View link while a draft"
+        );
+        client
+            .find(Locator::Css("button[name=action][value=publish]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the publish confirmation", 15, |page| {
+            page.contains("class=\"flash\"") && page.contains(">View post</a>")
+        })
+        .await;
+        // The flash message's link, then the editor's button, lead to the public page.
+        client
+            .find(Locator::Css(".flash a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        eventually(client, "the public post", 15, |page| {
+            page.contains("The lights come on at dusk.") && !page.contains("class=\"flash\"")
+        })
+        .await;
+        let url = client.current_url().await.unwrap();
+        assert_eq!(url.path(), "/harbour-lights");
+        client.back().await.unwrap();
+        let href = script(client, "return document.querySelector('.editor .view-link').getAttribute('href');").await;
+        assert_eq!(href, "/harbour-lights");
+        // The posts list links to it too.
+        client.goto(&server.url("/admin/posts")).await.unwrap();
+        let listed = script(
+            client,
+            "return [...document.querySelectorAll('.data-table a.view-link')].map(a => a.getAttribute('href'));",
+        )
+        .await;
+        assert_eq!(listed, serde_json::json!(["/harbour-lights"]));
+    })
+    .await;
+}
