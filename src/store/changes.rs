@@ -35,6 +35,9 @@ pub const NOT_WATCHED: &[&str] = &[
     "site_changes",
     "jobs",
     "mail_preferences",
+    // Two-factor sign-in: checked on each login and admin request, never shown publicly.
+    "two_factor",
+    "recovery_codes",
 ];
 
 /// The counter's current value (a primary-key read of one row).
