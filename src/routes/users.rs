@@ -109,22 +109,7 @@ pub async fn invite(
         return invite_form_again(&state, &me, &session, form, errors).await;
     };
 
-    let address = auth::client_address(&req, state.trust_proxy);
-    let (inviter_id, inviter_role) = (me.id, me.role());
-    let invitee = email.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        invitations::invite(
-            conn,
-            &Invite {
-                email: &invitee,
-                role,
-                inviter_id,
-                inviter_role,
-                address: &address,
-            },
-        )
-    })
-    .await?;
+    let outcome = invite_as(&state, &req, &me, &email, role).await?;
     let token = match outcome {
         InviteOutcome::Created(token) => token,
         InviteOutcome::AlreadyHasAccount => {
@@ -222,6 +207,31 @@ async fn invite_form_again(
 }
 
 /// An absolute link with a token, from the configured base URL.
+/// `me` invites `email` as `role` (a new invitation or one sent again: a new link).
+async fn invite_as(
+    state: &AppState,
+    req: &HttpRequest,
+    me: &User,
+    email: &Email,
+    role: Role,
+) -> AppResult<InviteOutcome> {
+    let address = auth::client_address(req, state.trust_proxy);
+    let (inviter_id, inviter_role, invitee) = (me.id, me.role(), email.clone());
+    db::run(&state.pool, move |conn| {
+        invitations::invite(
+            conn,
+            &Invite {
+                email: &invitee,
+                role,
+                inviter_id,
+                inviter_role,
+                address: &address,
+            },
+        )
+    })
+    .await
+}
+
 fn link_to(state: &AppState, path: &str, token: &str) -> AppResult<String> {
     let mut link = state
         .base_url
@@ -262,22 +272,7 @@ pub async fn resend_invitation(
             "Only an admin can resend an invitation for an {role}."
         )));
     }
-    let address = auth::client_address(&req, state.trust_proxy);
-    let (inviter_id, inviter_role) = (me.id, me.role());
-    let invitee = email.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        invitations::invite(
-            conn,
-            &Invite {
-                email: &invitee,
-                role,
-                inviter_id,
-                inviter_role,
-                address: &address,
-            },
-        )
-    })
-    .await?;
+    let outcome = invite_as(&state, &req, &me, &email, role).await?;
     match outcome {
         InviteOutcome::Created(token) => {
             invited_page(&state, &me, &session, &email, role, &token).await
