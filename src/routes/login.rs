@@ -150,6 +150,8 @@ pub async fn submit(
 
     match outcome {
         Outcome::LoggedIn(user) => {
+            // A second step left waiting for another account must not outlive this login.
+            session.remove(PENDING_LOGIN);
             auth::log_in(&req, &session, &user).await?;
             tracing::info!(user_id = user.id, "logged in");
             Ok(see_other(&next))
